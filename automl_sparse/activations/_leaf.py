@@ -1,0 +1,116 @@
+"""LEAF and AHAF: sigmoid-gated adaptive activations (Kostiuk and Bodyanskiy).
+
+LEAF: ``y = (p1*u + p2) * sigmoid(p3*u) + p4``; AHAF: ``y = beta * u * sigmoid(gamma*u)``.
+Papers: "Learnable Extended Activation Function (LEAF) for Deep Neural Networks" and
+"Adaptive Hybrid Activation Function for Deep Neural Networks"; ../shared/METHODS.md section 3.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+from automl_sparse._errors import unknown_name
+from automl_sparse.activations._adaptive import AdaptiveActivation
+from automl_sparse.activations._registry import register_activation
+
+RELU_GATE_SLOPE = 65536.0
+"""Sigmoid slope that makes ``u * sigmoid(k*u)`` ReLU within about 4e-6 in fp32."""
+
+LEAF_INITS: dict[str, tuple[float, float, float, float] | None] = {
+    "relu": (1.0, 0.0, RELU_GATE_SLOPE, 0.0),
+    "silu": (1.0, 0.0, 1.0, 0.0),
+    "tanh": (0.0, 2.0, 2.0, -1.0),
+    "sigmoid": (0.0, 1.0, 1.0, 0.0),
+    "random": None,
+}
+"""``init_as`` -> (p1, p2, p3, p4); ``"random"`` draws every parameter from U(-1, 1)."""
+
+AHAF_INITS: dict[str, tuple[float, float]] = {
+    "relu": (1.0, RELU_GATE_SLOPE),
+    "silu": (1.0, 1.0),
+}
+"""``init_as`` -> (beta, gamma)."""
+
+
+def _constants(values: Sequence[float], names: Sequence[str], shape: tuple[int, ...]) -> dict:
+    return {n: torch.full(shape, v) for n, v in zip(names, values, strict=True)}
+
+
+@register_activation("leaf")
+class LEAF(AdaptiveActivation):
+    """LEAF, ``y = (p1*u + p2) * sigmoid(p3*u) + p4`` (Kostiuk and Bodyanskiy, 2023).
+
+    It generalises ReLU (approximately), SiLU, tanh, sigmoid and AHAF; ``init_as`` picks the
+    starting shape from :data:`LEAF_INITS`. The AAF recipe trains p2 and p4 with a much
+    smaller learning rate (:func:`~automl_sparse.activations.aaf_param_groups`).
+    """
+
+    param_names = ("p1", "p2", "p3", "p4")
+
+    def __init__(
+        self,
+        init_as: str = "relu",
+        *,
+        sharing: str = "layer",
+        num_channels: int | None = None,
+        shape: Sequence[int] | None = None,
+        generator: torch.Generator | int | None = None,
+    ) -> None:
+        if init_as not in LEAF_INITS:
+            raise unknown_name("LEAF init_as", init_as, list(LEAF_INITS))
+        super().__init__(
+            sharing=sharing, num_channels=num_channels, shape=shape, generator=generator
+        )
+        self.init_as = init_as
+        self._finish_init()
+
+    def initial_values(self, shape: tuple[int, ...], gen: torch.Generator) -> dict:
+        values = LEAF_INITS[self.init_as]
+        if values is None:
+            return {n: torch.rand(shape, generator=gen) * 2 - 1 for n in self.param_names}
+        return _constants(values, self.param_names, shape)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        p1, p2, p3, p4 = (self.param(n, x) for n in self.param_names)
+        return (p1 * x + p2) * torch.sigmoid(p3 * x) + p4
+
+    def extra_repr(self) -> str:
+        return f"init_as={self.init_as!r}, {super().extra_repr()}"
+
+
+@register_activation("ahaf")
+class AHAF(AdaptiveActivation):
+    """AHAF, ``y = beta * u * sigmoid(gamma * u)`` (Kostiuk and Bodyanskiy).
+
+    ``init_as="relu"`` (beta 1, gamma 65536) or ``"silu"`` (1, 1), see :data:`AHAF_INITS`.
+    """
+
+    param_names = ("beta", "gamma")
+
+    def __init__(
+        self,
+        init_as: str = "relu",
+        *,
+        sharing: str = "layer",
+        num_channels: int | None = None,
+        shape: Sequence[int] | None = None,
+        generator: torch.Generator | int | None = None,
+    ) -> None:
+        if init_as not in AHAF_INITS:
+            raise unknown_name("AHAF init_as", init_as, list(AHAF_INITS))
+        super().__init__(
+            sharing=sharing, num_channels=num_channels, shape=shape, generator=generator
+        )
+        self.init_as = init_as
+        self._finish_init()
+
+    def initial_values(self, shape: tuple[int, ...], gen: torch.Generator) -> dict:
+        return _constants(AHAF_INITS[self.init_as], self.param_names, shape)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.param("beta", x) * x * torch.sigmoid(self.param("gamma", x) * x)
+
+    def extra_repr(self) -> str:
+        return f"init_as={self.init_as!r}, {super().extra_repr()}"
