@@ -14,7 +14,7 @@ from automl_sparse.activations._sharing import (
     Sharing,
     broadcastable,
     check_sharing,
-    set_shape,
+    known_set_shape,
     set_shape_of_input,
 )
 
@@ -54,7 +54,7 @@ class AdaptiveActivation(LazyModuleMixin, nn.Module):
     ) -> None:
         super().__init__()
         self.sharing: Sharing = check_sharing(sharing)
-        self._known_shape = set_shape(self.sharing, num_channels, shape)
+        self._known_shape = known_set_shape(self.sharing, num_channels, shape)
         self._seed = _seed_of(generator)
         for name in self.param_names:
             self.register_parameter(name, UninitializedParameter())

@@ -26,7 +26,7 @@ def check_sharing(sharing: str) -> Sharing:
     return sharing  # type: ignore[return-value]
 
 
-def set_shape(
+def known_set_shape(
     sharing: Sharing, num_channels: int | None, shape: Sequence[int] | None
 ) -> tuple[int, ...] | None:
     """The shape of one parameter for ``sharing``; ``None`` when it must come from the input."""

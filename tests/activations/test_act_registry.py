@@ -1,0 +1,62 @@
+"""Every registered activation: forward, backward, shape; unknown names list the known ones."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from automl_sparse._errors import UserError
+from automl_sparse.activations import (
+    SAFS_OPERATORS,
+    create_activation,
+    list_activations,
+)
+
+FIXED = [
+    "relu", "relu6", "silu", "swish", "pswish", "gelu", "mish", "tanh", "sigmoid", "elu",
+    "selu", "softplus", "hardswish", "lisht", "logsigmoid", "symlog", "symexp",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("shape", [(4, 3, 5, 5), (6, 7)], ids=["NCHW", "NC"])
+@pytest.mark.parametrize("name", list_activations())
+def test_forward_backward_keeps_shape(name: str, shape: tuple[int, ...]) -> None:
+    torch.manual_seed(0)
+    module = create_activation(name)
+    x = (torch.randn(shape) * 3).requires_grad_()
+    y = module(x)
+    assert y.shape == x.shape
+    assert torch.isfinite(y).all()
+    y.square().sum().backward()
+    assert x.grad is not None and torch.isfinite(x.grad).all()
+    assert x.grad.abs().sum() > 0
+    for p in module.parameters():
+        if p.requires_grad:
+            assert p.grad is not None and torch.isfinite(p.grad).all()
+
+
+def test_issue_names_are_registered() -> None:
+    names = set(list_activations())
+    assert set(FIXED) <= names
+    assert {f"safs:{op}" for op in SAFS_OPERATORS} <= names
+    assert {"leaf", "ahaf", "fneuron", "rotated_relu", "rotated_gelu", "rotated_silu"} <= names
+
+
+@pytest.mark.parametrize(
+    ("name", "fn"),
+    [
+        ("pswish", lambda x: x * torch.sigmoid(2 * x)),
+        ("lisht", lambda x: x * torch.tanh(x)),
+        ("symlog", lambda x: torch.sign(x) * torch.log(x.abs() + 1)),
+        ("symexp", lambda x: torch.sign(x) * (torch.exp(x.abs()) - 1)),
+        ("swish", lambda x: x * torch.sigmoid(x)),
+    ],
+)
+def test_fixed_formulas(name: str, fn: object) -> None:
+    x = torch.linspace(-5, 5, 101)
+    torch.testing.assert_close(create_activation(name)(x), fn(x))  # type: ignore[operator]
+
+
+def test_unknown_activation_lists_known_names() -> None:
+    with pytest.raises(UserError, match=r"unknown activation 'nope'; known: .*leaf.*safs:srs"):
+        create_activation("nope")
