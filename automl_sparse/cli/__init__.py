@@ -1,0 +1,5 @@
+"""The Typer CLI: ``automl-sparse launch | resume | status | best``."""
+
+from automl_sparse.cli._app import app, main
+
+__all__ = ["app", "main"]

@@ -1,0 +1,138 @@
+"""The ``sparse_finetune`` pipeline: dense -> activations from the genome -> prune -> fine-tune.
+
+This is the SAFS trial (Loni et al., AutoML-Conf 2023, https://arxiv.org/abs/2305.10964)
+with the activation genome, pruning and fine-tuning searched jointly.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from automl_sparse.activations import activation_slots
+from automl_sparse.config import StudyConfig
+from automl_sparse.pipeline._common import study_data, study_model
+from automl_sparse.pruning import count_flops, count_params, layer_sparsity, prune, sparsity
+from automl_sparse.spaces import GENE_PREFIX
+from automl_sparse.storage import keys
+from automl_sparse.training import Reporter, TrainSettings, evaluate, train
+
+_LATENCY_WARMUP = 5
+_LATENCY_RUNS = 30
+
+
+@dataclass(frozen=True)
+class FinetuneParams:
+    """Everything a ``sparse_finetune`` trial can vary, with the defaults of unsearched ones."""
+
+    sparsity: float = 0.9
+    method: str = "magnitude"
+    scope: str = "layer"
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 5e-4
+    momentum: float = 0.9
+    schedule: str = "constant"
+    epochs: int = 3
+    batch_size: int = 256
+    label_smoothing: float = 0.0
+
+    def train_settings(self) -> TrainSettings:
+        names = {f.name for f in fields(TrainSettings)}
+        return TrainSettings(**{k: v for k, v in vars(self).items() if k in names})
+
+
+PARAM_NAMES = frozenset({"activation", *(f.name for f in fields(FinetuneParams))})
+"""Search-space names this pipeline understands (``activation`` may be per slot)."""
+
+
+def genome(params: Mapping[str, Any], slots: Sequence[str], default: str) -> dict[str, str]:
+    """Slot path -> activation name from a trial's parameters."""
+    shared = params.get("activation", default)
+    return {slot: str(params.get(GENE_PREFIX + slot, shared)) for slot in slots}
+
+
+def finetune_params(params: Mapping[str, Any]) -> FinetuneParams:
+    """The fine-tuning parameters among a trial's parameters."""
+    names = {f.name for f in fields(FinetuneParams)}
+    return FinetuneParams(**{k: v for k, v in params.items() if k in names})
+
+
+@dataclass(frozen=True)
+class TrialContext:
+    """What a pipeline needs for one trial; picklable, so that it can travel to a worker."""
+
+    config: StudyConfig
+    params: dict[str, Any]
+    seed: int
+    dense_path: Path
+    checkpoint: Path | None = None
+
+
+@torch.no_grad()
+def cpu_latency_ms(model: nn.Module, input_shape: Sequence[int]) -> float:
+    """Median wall time of one forward pass on one input, in milliseconds."""
+    model.eval()
+    x = torch.randn(1, *input_shape)
+    for _ in range(_LATENCY_WARMUP):
+        model(x)
+    times = []
+    for _ in range(_LATENCY_RUNS):
+        started = time.perf_counter()
+        model(x)
+        times.append(time.perf_counter() - started)
+    return 1000.0 * statistics.median(times)
+
+
+def _load_dense(model: nn.Module, path: Path) -> None:
+    state = torch.load(path, weights_only=True)
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected:
+        raise RuntimeError(f"dense weights do not fit the model: unexpected {unexpected}")
+    slots = tuple(activation_slots(model))
+    if any(not key.startswith(slots) for key in missing):  # only activation parameters are new
+        raise RuntimeError(f"dense weights do not fit the model: missing {missing}")
+
+
+def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> dict[str, Any]:
+    """Run one trial and return its metrics under the keys of ``automl_sparse.storage.keys``."""
+    config, hp = ctx.config, finetune_params(ctx.params)
+    data = study_data(config)
+    torch.manual_seed(ctx.seed)
+    probe = study_model(config, data, config.pretrain.activation)
+    genes = genome(ctx.params, list(activation_slots(probe)), config.pretrain.activation)
+    model = study_model(config, data, genes)
+    _load_dense(model, ctx.dense_path)
+    prune(model, hp.method, hp.sparsity, scope=hp.scope)  # type: ignore[arg-type]
+    started = time.perf_counter()
+    history = train(
+        model,
+        data.train,
+        data.val,
+        hp.train_settings(),
+        seed=ctx.seed,
+        reporter=reporter,
+        checkpoint=ctx.checkpoint,
+    )
+    val_loss, val_accuracy = evaluate(model, data.val)
+    _, test_accuracy = evaluate(model, data.test)
+    return {
+        keys.VAL_ACCURACY: val_accuracy,
+        keys.VAL_LOSS: val_loss,
+        keys.TEST_ACCURACY: test_accuracy,
+        keys.SPARSITY: sparsity(model),
+        keys.NONZERO_PARAMS: count_params(model),
+        keys.FLOPS: count_flops(model, data.input_shape),
+        keys.LATENCY_MS: cpu_latency_ms(model, data.input_shape),
+        keys.PER_LAYER_SPARSITY: layer_sparsity(model),
+        keys.ACTIVATIONS: genes,
+        keys.EPOCHS_RUN: len(history),
+        keys.TRAIN_SECONDS: time.perf_counter() - started,
+    }

@@ -1,0 +1,90 @@
+"""The sampler registry: names to Optuna sampler builders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import optuna
+
+from automl_sparse._errors import UserError, unknown_name
+
+SamplerBuilder = Callable[..., optuna.samplers.BaseSampler]
+"""Builds a sampler from (seed, n_objectives, **options)."""
+
+_REGISTRY: dict[str, SamplerBuilder] = {}
+_MULTI_OBJECTIVE: set[str] = set()
+
+
+def register_sampler(
+    name: str, *, multi_objective: bool = False
+) -> Callable[[SamplerBuilder], SamplerBuilder]:
+    """Register a sampler builder; ``multi_objective`` if it supports several objectives."""
+
+    def decorate(builder: SamplerBuilder) -> SamplerBuilder:
+        _REGISTRY[name] = builder
+        if multi_objective:
+            _MULTI_OBJECTIVE.add(name)
+        return builder
+
+    return decorate
+
+
+@register_sampler("tpe", multi_objective=True)
+def _tpe(seed: int | None, n_objectives: int, **options: Any) -> optuna.samplers.BaseSampler:
+    # multivariate + group model conditional spaces jointly; constant_liar keeps parallel
+    # workers from proposing the same point while earlier trials are still running.
+    defaults = {"multivariate": True, "group": True, "constant_liar": True}
+    return optuna.samplers.TPESampler(seed=seed, **{**defaults, **options})
+
+
+@register_sampler("random", multi_objective=True)
+def _random(seed: int | None, n_objectives: int, **options: Any) -> optuna.samplers.BaseSampler:
+    return optuna.samplers.RandomSampler(seed=seed, **options)
+
+
+@register_sampler("nsga2", multi_objective=True)
+def _nsga2(seed: int | None, n_objectives: int, **options: Any) -> optuna.samplers.BaseSampler:
+    return optuna.samplers.NSGAIISampler(seed=seed, **options)
+
+
+@register_sampler("nsga3", multi_objective=True)
+def _nsga3(seed: int | None, n_objectives: int, **options: Any) -> optuna.samplers.BaseSampler:
+    return optuna.samplers.NSGAIIISampler(seed=seed, **options)
+
+
+@register_sampler("cmaes")
+def _cmaes(seed: int | None, n_objectives: int, **options: Any) -> optuna.samplers.BaseSampler:
+    return optuna.samplers.CmaEsSampler(seed=seed, **options)
+
+
+@register_sampler("qmc", multi_objective=True)
+def _qmc(seed: int | None, n_objectives: int, **options: Any) -> optuna.samplers.BaseSampler:
+    return optuna.samplers.QMCSampler(seed=seed, **options)
+
+
+def list_samplers() -> list[str]:
+    """Every registered sampler name, sorted."""
+    return sorted(_REGISTRY)
+
+
+def check_sampler(name: str, n_objectives: int) -> None:
+    """Raise a UserError when ``name`` is unknown or cannot handle ``n_objectives``."""
+    if name not in _REGISTRY:
+        raise unknown_name("sampler", name, list_samplers())
+    if n_objectives > 1 and name not in _MULTI_OBJECTIVE:
+        raise UserError(
+            f"sampler {name!r} supports one objective, but the study has {n_objectives}; "
+            f"use one of {sorted(_MULTI_OBJECTIVE)}"
+        )
+
+
+def create_sampler(
+    name: str, *, seed: int | None = None, n_objectives: int = 1, **options: Any
+) -> optuna.samplers.BaseSampler:
+    """Build the sampler registered as ``name`` with its options."""
+    check_sampler(name, n_objectives)
+    try:
+        return _REGISTRY[name](seed, n_objectives, **options)
+    except TypeError as error:
+        raise UserError(f"sampler {name!r}: bad option: {error}") from None

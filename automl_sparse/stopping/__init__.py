@@ -1,0 +1,8 @@
+"""Stopping poor trials early, by epoch. Stoppers ARE Optuna pruners: ``create_stopper("median")``.
+
+("Pruning" in this project means weights; Optuna's pruners are called stoppers here.)
+"""
+
+from automl_sparse.stopping._registry import check_stopper, create_stopper, list_stoppers
+
+__all__ = ["check_stopper", "create_stopper", "list_stoppers"]

@@ -1,0 +1,22 @@
+"""The study database (Optuna's RDB storage over SQLAlchemy), heartbeats, keys and artifacts."""
+
+from automl_sparse.storage import _keys as keys
+from automl_sparse.storage._artifacts import artifact_store, file_lock
+from automl_sparse.storage._open import (
+    GRACE_PERIOD_S,
+    HEARTBEAT_INTERVAL_S,
+    heartbeat,
+    open_storage,
+    redact,
+)
+
+__all__ = [
+    "GRACE_PERIOD_S",
+    "HEARTBEAT_INTERVAL_S",
+    "artifact_store",
+    "file_lock",
+    "heartbeat",
+    "keys",
+    "open_storage",
+    "redact",
+]

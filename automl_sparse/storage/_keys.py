@@ -1,0 +1,46 @@
+"""The documented attribute keys of the study database.
+
+Study user attributes
+- ``automl_sparse.config``: the resolved study config as JSON (``resume`` needs nothing else).
+- ``automl_sparse.version``: the package version that created the study.
+- ``automl_sparse.dense``: the dense network's key, validation and test accuracy.
+
+Trial user attributes (metrics measured on the pruned, fine-tuned network)
+- ``val_accuracy``, ``val_loss``, ``test_accuracy`` (test split: reported, never optimised),
+  ``sparsity`` (fraction of zeros over prunable weights), ``nonzero_params``, ``flops``
+  (2 x multiply-accumulates of conv/linear with kept weights), ``latency_ms`` (median CPU
+  forward time of one input), ``per_layer_sparsity`` (layer path -> sparsity),
+  ``activations`` (slot path -> activation name), ``params`` (every parameter of the trial,
+  searched and fixed), ``seed``, ``epochs_run``, ``train_seconds``.
+- ``fail_kind`` (``error`` | ``interrupted`` | ``lost``) and ``fail_reason`` on failed trials.
+- ``retry_of``: on a re-queued trial, the number of the trial it repeats.
+"""
+
+STUDY_CONFIG = "automl_sparse.config"
+STUDY_VERSION = "automl_sparse.version"
+STUDY_DENSE = "automl_sparse.dense"
+
+VAL_ACCURACY = "val_accuracy"
+VAL_LOSS = "val_loss"
+TEST_ACCURACY = "test_accuracy"
+SPARSITY = "sparsity"
+NONZERO_PARAMS = "nonzero_params"
+FLOPS = "flops"
+LATENCY_MS = "latency_ms"
+PER_LAYER_SPARSITY = "per_layer_sparsity"
+ACTIVATIONS = "activations"
+PARAMS = "params"
+SEED = "seed"
+EPOCHS_RUN = "epochs_run"
+TRAIN_SECONDS = "train_seconds"
+
+FAIL_KIND = "fail_kind"
+FAIL_REASON = "fail_reason"
+RETRY_OF = "retry_of"
+
+FAIL_ERROR = "error"
+"""The pipeline raised: deterministic, never retried."""
+FAIL_INTERRUPTED = "interrupted"
+"""The coordinator was stopped (Ctrl-C): always re-queued, does not use a retry."""
+FAIL_LOST = "lost"
+"""The worker vanished (stale heartbeat): re-queued up to ``max_retries`` times."""

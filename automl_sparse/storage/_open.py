@@ -1,0 +1,88 @@
+"""Open a study database by SQLAlchemy URL through Optuna's RDB storage."""
+
+from __future__ import annotations
+
+import threading
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import optuna
+import sqlalchemy
+from sqlalchemy.engine import make_url
+
+from automl_sparse._errors import UserError
+
+HEARTBEAT_INTERVAL_S = 5
+GRACE_PERIOD_S = 30
+"""A running trial whose heartbeat is older than this is reaped as lost."""
+_SQLITE_BUSY_TIMEOUT_S = 60
+
+
+def redact(url: str) -> str:
+    """The URL with any password hidden, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except sqlalchemy.exc.ArgumentError:
+        return "<unparsable storage URL>"
+
+
+def _engine_kwargs(url: str) -> dict[str, Any]:
+    if make_url(url).get_backend_name() == "sqlite":
+        # Several worker processes write one SQLite file: wait for the lock instead of failing.
+        return {"connect_args": {"timeout": _SQLITE_BUSY_TIMEOUT_S}}
+    return {"pool_pre_ping": True, "pool_size": 2, "max_overflow": 4}
+
+
+def quiet_optuna() -> None:
+    """Silence the warnings that this design expects (in every process that opens storage).
+
+    Heartbeats are experimental in Optuna and meant for ``Study.optimize``; here workers record
+    them and the coordinator reaps stale trials, which is the intended use in this design.
+    """
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+def open_storage(url: str) -> optuna.storages.RDBStorage:
+    """Open (creating tables if needed) the study database at ``url``, with heartbeats on."""
+    quiet_optuna()
+    try:
+        make_url(url)
+    except sqlalchemy.exc.ArgumentError:
+        raise UserError(f"storage URL {url!r} is not a SQLAlchemy URL") from None
+    try:
+        return optuna.storages.RDBStorage(
+            url,
+            engine_kwargs=_engine_kwargs(url),
+            heartbeat_interval=HEARTBEAT_INTERVAL_S,
+            grace_period=GRACE_PERIOD_S,
+        )
+    except (sqlalchemy.exc.SQLAlchemyError, ImportError, OSError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise UserError(f"storage {redact(url)} cannot be reached: {reason}") from None
+
+
+@contextmanager
+def heartbeat(storage: optuna.storages.RDBStorage, trial_id: int) -> Iterator[None]:
+    """Record a heartbeat for ``trial_id`` every few seconds while the block runs."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while True:
+            try:
+                storage.record_heartbeat(trial_id)
+            except Exception:  # a database blip must not kill the trial; the next beat retries
+                pass
+            if stop.wait(HEARTBEAT_INTERVAL_S):
+                return
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{trial_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()

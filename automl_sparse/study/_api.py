@@ -1,0 +1,121 @@
+"""Launch and resume studies; read a study's stored config. The CLI is a thin layer over this."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import optuna
+
+from automl_sparse import __version__
+from automl_sparse._errors import UserError
+from automl_sparse.config import StudyConfig, load_study_config
+from automl_sparse.pipeline import study_data
+from automl_sparse.samplers import create_sampler
+from automl_sparse.storage import keys, open_storage, redact
+from automl_sparse.study._check import check_config
+from automl_sparse.study._coordinator import Coordinator
+
+ProgressFn = Callable[[int, int | None, str], None]
+
+
+def _sampler(config: StudyConfig, n_existing: int) -> optuna.samplers.BaseSampler:
+    # Offset the seed by the trials so far, so that a resumed study does not replay its start.
+    return create_sampler(
+        config.sampler.name,
+        seed=config.seed + n_existing,
+        n_objectives=len(config.objectives),
+        **config.sampler.options,
+    )
+
+
+def _run(
+    study: optuna.Study,
+    config: StudyConfig,
+    url: str,
+    log: Callable[[str], None],
+    progress: ProgressFn | None,
+) -> optuna.Study:
+    coordinator = Coordinator(study, config, url, log=log, on_progress=progress)
+    coordinator.prepare()
+    coordinator.run()
+    return study
+
+
+def launch(
+    path: Path | str,
+    *,
+    storage: str | None = None,
+    n_trials: int | None = None,
+    executor: str | None = None,
+    workers: int | None = None,
+    log: Callable[[str], None] = print,
+    progress: ProgressFn | None = None,
+) -> optuna.Study:
+    """Validate ``path`` completely, create its study, and run the budget.
+
+    Nothing is written to the database until the study file, its names and its data check out.
+    """
+    config, url = load_study_config(
+        path, storage=storage, n_trials=n_trials, executor=executor, workers=workers
+    )
+    check_config(config)
+    study_data(config)  # missing data files are reported before the database is touched
+    rdb = open_storage(url)
+    if config.name in optuna.get_all_study_names(rdb):
+        raise UserError(
+            f"study {config.name!r} already exists in {redact(url)}; continue it with "
+            f"'automl-sparse resume {config.name}' or choose another name"
+        )
+    study = optuna.create_study(
+        storage=rdb,
+        study_name=config.name,
+        directions=config.directions,
+        sampler=_sampler(config, 0),
+    )
+    study.set_user_attr(keys.STUDY_CONFIG, config.model_dump(mode="json"))
+    study.set_user_attr(keys.STUDY_VERSION, __version__)
+    return _run(study, config, url, log, progress)
+
+
+def load_study(name: str, url: str) -> optuna.Study:
+    """Open the study ``name`` at ``url``, with a clear error listing the studies there."""
+    rdb = open_storage(url)
+    names = optuna.get_all_study_names(rdb)
+    if name not in names:
+        known = ", ".join(sorted(names)) or "none"
+        raise UserError(f"no study {name!r} in {redact(url)}; studies there: {known}")
+    return optuna.load_study(study_name=name, storage=rdb)
+
+
+def stored_config(study: optuna.Study) -> StudyConfig:
+    """The resolved config that ``launch`` stored with the study."""
+    raw = study.user_attrs.get(keys.STUDY_CONFIG)
+    if raw is None:
+        raise UserError(f"study {study.study_name!r} was not created by automl-sparse (no config)")
+    return StudyConfig.model_validate(raw)
+
+
+def resume(
+    name: str,
+    url: str,
+    *,
+    n_trials: int | None = None,
+    log: Callable[[str], None] = print,
+    progress: ProgressFn | None = None,
+) -> optuna.Study:
+    """Continue the study ``name`` from the database alone until its budget is spent."""
+    study = load_study(name, url)
+    config = stored_config(study)
+    if n_trials is not None:
+        if n_trials < 1:
+            raise UserError(f"--n-trials must be at least 1, but got {n_trials}")
+        config = config.model_copy(
+            update={"budget": config.budget.model_copy(update={"n_trials": n_trials})}
+        )
+    check_config(config)
+    rdb = open_storage(url)
+    study = optuna.load_study(
+        study_name=name, storage=rdb, sampler=_sampler(config, len(study.trials))
+    )
+    return _run(study, config, url, log, progress)

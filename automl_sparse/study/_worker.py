@@ -1,0 +1,118 @@
+"""The worker side of a trial: run the pipeline and write everything to the study database.
+
+Runs wherever the executor puts it (this process, a local process, a Ray worker). It writes
+heartbeats, one intermediate value per epoch, metrics as user attributes and the final state;
+it decides early stopping itself by asking the study's stopper after each epoch.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import optuna
+from optuna.trial import TrialState
+
+from automl_sparse.pipeline import TrialContext, get_pipeline
+from automl_sparse.stopping import create_stopper
+from automl_sparse.storage import heartbeat, keys, open_storage
+from automl_sparse.training import EpochResult, StopTraining
+
+_EPOCH_METRICS = ("val_accuracy", "val_loss")
+
+
+@dataclass(frozen=True)
+class TrialTask:
+    """A trial on its way to a worker. The storage URL may hold a password: never printed."""
+
+    storage_url: str = field(repr=False)
+    study_name: str
+    trial_id: int
+    trial_number: int
+    context: TrialContext
+
+
+@dataclass(frozen=True)
+class TrialOutcome:
+    """How a trial ended, for the coordinator's progress display."""
+
+    number: int
+    state: str
+    values: list[float] | None = None
+    reason: str | None = None
+
+
+class StudyReporter:
+    """Writes each epoch's value to the trial and raises StopTraining when the stopper says so."""
+
+    def __init__(self, study: optuna.Study, trial_id: int, metric: str) -> None:
+        self._study = study
+        self._trial = optuna.trial.Trial(study, trial_id)
+        self._trial_id = trial_id
+        self._metric = metric
+
+    def report(self, result: EpochResult) -> None:
+        value = float(getattr(result, self._metric))
+        if len(self._study.directions) > 1:  # Optuna's trial.report refuses several objectives
+            self._study._storage.set_trial_intermediate_value(self._trial_id, result.epoch, value)
+            return
+        self._trial.report(value, result.epoch)
+        if self._trial.should_prune():
+            raise StopTraining(f"stopped after epoch {result.epoch}")
+
+
+def _record(storage: optuna.storages.BaseStorage, trial_id: int, attrs: dict[str, Any]) -> None:
+    for key, value in attrs.items():
+        storage.set_trial_user_attr(trial_id, key, value)
+
+
+def _fail(study: optuna.Study, task: TrialTask, error: BaseException) -> TrialOutcome:
+    reason = f"{type(error).__name__}: {error}"
+    _record(
+        study._storage,
+        task.trial_id,
+        {
+            keys.FAIL_KIND: keys.FAIL_ERROR,
+            keys.FAIL_REASON: reason,
+            "traceback": "".join(traceback.format_exception(error))[-4000:],
+        },
+    )
+    study.tell(task.trial_number, state=TrialState.FAIL, skip_if_finished=True)
+    return TrialOutcome(task.trial_number, TrialState.FAIL.name, reason=reason)
+
+
+def run_trial(task: TrialTask) -> TrialOutcome:
+    """Run one trial to a final state in the study database and say how it ended."""
+    config = task.context.config
+    storage = open_storage(task.storage_url)
+    stopper = create_stopper(
+        config.stopping.name, len(config.objectives), **config.stopping.options
+    )
+    study = optuna.load_study(
+        study_name=task.study_name,
+        storage=storage,
+        sampler=optuna.samplers.RandomSampler(),
+        pruner=stopper,
+    )
+    first = config.objectives[0].metric
+    reporter = StudyReporter(
+        study, task.trial_id, first if first in _EPOCH_METRICS else "val_accuracy"
+    )
+    pipeline = get_pipeline(config.pipeline)
+    with heartbeat(storage, task.trial_id):
+        try:
+            metrics = pipeline.run(task.context, reporter)
+        except StopTraining as stop:
+            study.tell(task.trial_number, state=TrialState.PRUNED, skip_if_finished=True)
+            outcome = TrialOutcome(task.trial_number, TrialState.PRUNED.name, reason=str(stop))
+        except Exception as error:  # a failing trial is data, not a crash of the study
+            outcome = _fail(study, task, error)
+        else:
+            values = [float(metrics[o.metric]) for o in config.objectives]
+            _record(storage, task.trial_id, metrics)
+            study.tell(task.trial_number, values, skip_if_finished=True)
+            outcome = TrialOutcome(task.trial_number, TrialState.COMPLETE.name, values=values)
+    if task.context.checkpoint is not None:  # only an interrupted or lost trial resumes from it
+        task.context.checkpoint.unlink(missing_ok=True)
+    return outcome
