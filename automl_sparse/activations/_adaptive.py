@@ -37,12 +37,16 @@ class AdaptiveActivation(LazyModuleMixin, nn.Module):
     call, or loading a state dict, gives them their shape. Build optimizers after that
     (``set_activations(model, genome, example_input=x)`` does it for a whole network).
 
-    ``generator`` (a :class:`torch.Generator` or an int seed) makes random inits reproducible;
-    a generator is drawn from once at construction, so lazy modules stay picklable.
+    Random inits (:attr:`random_init`) draw a seed once at construction: from ``generator`` (a
+    :class:`torch.Generator` or an int seed) if given, else from torch's global RNG, so
+    ``torch.manual_seed`` reproduces them and lazy modules stay picklable. Deterministic inits
+    never touch the global RNG (a network's weight init does not depend on its activations).
     """
 
     param_names: ClassVar[tuple[str, ...]] = ()
     buffer_names: ClassVar[tuple[str, ...]] = ()
+    _trailing_dims: ClassVar[int] = 0
+    """Dims after the set shape (F-Neuron keeps its weight table there)."""
 
     def __init__(
         self,
@@ -61,8 +65,15 @@ class AdaptiveActivation(LazyModuleMixin, nn.Module):
         for name in self.buffer_names:
             self.register_buffer(name, UninitializedBuffer())
 
+    @property
+    def random_init(self) -> bool:
+        """Whether the initial values are random (subclasses say when)."""
+        return False
+
     def _finish_init(self) -> None:
-        """Create the parameters now if their shape is known; subclasses call it last."""
+        """Fix the seed; create the parameters if their shape is known. Subclasses call it last."""
+        if self._seed is None and self.random_init:
+            self._seed = _seed_of(torch.default_generator)
         if self._known_shape is not None:
             self._materialize(self._known_shape)
 
@@ -78,7 +89,7 @@ class AdaptiveActivation(LazyModuleMixin, nn.Module):
             self._materialize(set_shape_of_input(self.sharing, x))
 
     def reset_parameters(self) -> None:
-        """Set every parameter back to its initial value (a seeded module repeats its values)."""
+        """Set every parameter back to its initial value (random inits repeat their values)."""
         if not self.has_uninitialized_params():
             self._copy_initial(self.set_shape)
 
@@ -89,9 +100,6 @@ class AdaptiveActivation(LazyModuleMixin, nn.Module):
         if is_lazy(first):
             raise RuntimeError(f"{type(self).__name__} is not initialised yet: run a forward pass")
         return tuple(first.shape[: first.dim() - self._trailing_dims])
-
-    _trailing_dims: ClassVar[int] = 0
-    """Dims after the set shape (F-Neuron keeps its weight table there)."""
 
     def param(self, name: str, x: torch.Tensor) -> torch.Tensor:
         """Parameter ``name`` viewed to broadcast against input ``x``."""
@@ -115,9 +123,7 @@ class AdaptiveActivation(LazyModuleMixin, nn.Module):
 
     def _values(self, shape: tuple[int, ...]) -> dict[str, torch.Tensor]:
         gen = torch.Generator()
-        if self._seed is None:
-            gen.seed()
-        else:
+        if self._seed is not None:
             gen.manual_seed(self._seed)
         return self.initial_values(shape, gen)
 

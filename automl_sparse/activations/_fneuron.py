@@ -75,6 +75,10 @@ class FNeuron(AdaptiveActivation):
         """The ``count + 2`` centres ``c_j``."""
         return self.left + torch.arange(self.count + 2, dtype=torch.float64) * self.radius
 
+    @property
+    def random_init(self) -> bool:
+        return self.init_as == "random"
+
     def initial_values(self, shape: tuple[int, ...], gen: torch.Generator) -> dict:
         size = (*shape, self.count + 2)
         fn = FNEURON_INITS[self.init_as]

@@ -66,6 +66,10 @@ class LEAF(AdaptiveActivation):
         self.init_as = init_as
         self._finish_init()
 
+    @property
+    def random_init(self) -> bool:
+        return self.init_as == "random"
+
     def initial_values(self, shape: tuple[int, ...], gen: torch.Generator) -> dict:
         values = LEAF_INITS[self.init_as]
         if values is None:

@@ -61,6 +61,10 @@ class RotatedActivation(AdaptiveActivation):
         """The activation being rotated."""
         raise NotImplementedError
 
+    @property
+    def random_init(self) -> bool:
+        return True
+
     def initial_values(self, shape: tuple[int, ...], gen: torch.Generator) -> dict:
         return {
             "slope": rotated_slope_init(shape, gen),

@@ -194,3 +194,27 @@ def test_zeta_pruning_kills_channels_exactly() -> None:
 def test_rotated_needs_channels() -> None:
     with pytest.raises(UserError, match="batched"):
         create_activation("rotated_relu")(torch.randn(5))
+
+
+def test_unseeded_random_inits_follow_torch_manual_seed() -> None:
+    torch.manual_seed(5)
+    a = RotatedReLU(num_channels=8)
+    lazy_a = FNeuron("random", sharing="channel")
+    torch.manual_seed(5)
+    b = RotatedReLU(num_channels=8)
+    lazy_b = FNeuron("random", sharing="channel")
+    x = torch.randn(2, 3)
+    torch.testing.assert_close(a.slope, b.slope)
+    torch.testing.assert_close(lazy_a(x), lazy_b(x))
+    before = a.slope.detach().clone()
+    with torch.no_grad():
+        a.slope.zero_()
+    a.reset_parameters()
+    torch.testing.assert_close(a.slope.detach(), before)
+
+
+def test_deterministic_inits_leave_the_global_rng_alone() -> None:
+    state = torch.get_rng_state()
+    LEAF("relu", sharing="channel", num_channels=4)
+    FNeuron("tanh")
+    assert torch.equal(torch.get_rng_state(), state)

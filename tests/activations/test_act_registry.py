@@ -8,6 +8,7 @@ import torch
 from automl_sparse._errors import UserError
 from automl_sparse.activations import (
     SAFS_OPERATORS,
+    AdaptiveActivation,
     create_activation,
     list_activations,
 )
@@ -60,3 +61,17 @@ def test_fixed_formulas(name: str, fn: object) -> None:
 def test_unknown_activation_lists_known_names() -> None:
     with pytest.raises(UserError, match=r"unknown activation 'nope'; known: .*leaf.*safs:srs"):
         create_activation("nope")
+
+
+@pytest.mark.parametrize("name", list_activations())
+def test_forward_never_reads_values_on_the_host(name: str) -> None:
+    """Meta tensors have no values: any .item()/bool()/nonzero() in forward would raise.
+
+    (Lazy parameters do not survive ``.to("meta")`` in torch, so channels are given here.)
+    """
+    module = create_activation(name)
+    if isinstance(module, AdaptiveActivation):
+        module = create_activation(name, sharing="channel", num_channels=3)
+    module = module.to("meta")
+    x = torch.empty(2, 3, 4, 4, device="meta")
+    assert module(x).shape == x.shape
