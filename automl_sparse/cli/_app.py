@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
-import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import optuna
 import typer
@@ -15,15 +16,16 @@ from rich.console import Console
 from automl_sparse._errors import UserError
 from automl_sparse.cli._display import states_table, study_progress, trials_table
 from automl_sparse.config import STORAGE_ENV, resolve_storage
-from automl_sparse.storage import open_storage, redact
-from automl_sparse.study import Interrupted, best_trials, launch, load_study, resume, trial_row
+from automl_sparse.storage import open_storage, quiet_optuna, redact
+from automl_sparse.study import Interrupted, best_trials, create, load_study, reopen, trial_row
 
+_PIPE_WIDTH = 120
 app = typer.Typer(
     help="AutoML search for sparse neural networks: activations x pruning x fine-tuning.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else _PIPE_WIDTH)
 errors = Console(stderr=True)
 
 StorageOption = Annotated[
@@ -33,6 +35,32 @@ StorageOption = Annotated[
 NTrialsOption = Annotated[
     int | None, typer.Option("--n-trials", help="Finished trials to reach (overrides the file).")
 ]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def _talks_to_people(command: F) -> F:
+    """User errors become one line on stderr and exit code 2; Ctrl-C exits with 130."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        quiet_optuna()
+        try:
+            return command(*args, **kwargs)
+        except UserError as error:
+            errors.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_USER_ERROR) from None
+        except (Interrupted, KeyboardInterrupt):
+            errors.print(
+                "interrupted: running trials were marked and re-run on "
+                "'automl-sparse resume NAME --storage URL'"
+            )
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _log(message: str) -> None:
@@ -50,6 +78,7 @@ def _finish(study: optuna.Study, url: str) -> None:
 
 
 @app.command("launch")
+@_talks_to_people
 def launch_command(
     study_file: Annotated[Path, typer.Argument(help="The study file (study.yaml).")],
     storage: StorageOption = None,
@@ -62,36 +91,30 @@ def launch_command(
     ] = None,
 ) -> None:
     """Start the study defined in STUDY_FILE and run its budget."""
-    from automl_sparse.config import load_study_config
-
-    config, url = load_study_config(study_file, storage=storage)  # for the name and URL only
-    with study_progress(console, config.name) as progress:
-        study = launch(
-            study_file,
-            storage=storage,
-            n_trials=n_trials,
-            executor=executor,
-            workers=workers,
-            log=_log,
-            progress=progress,
-        )
-    _finish(study, url)
+    prepared = create(
+        study_file, storage=storage, n_trials=n_trials, executor=executor, workers=workers
+    )
+    with study_progress(console, prepared.config.name) as progress:
+        study = prepared.run(log=_log, progress=progress)
+    _finish(study, prepared.url)
 
 
 @app.command("resume")
+@_talks_to_people
 def resume_command(
     name: Annotated[str, typer.Argument(help="The study's name.")],
     storage: StorageOption = None,
     n_trials: NTrialsOption = None,
 ) -> None:
     """Continue the study NAME from the database until its budget is spent."""
-    url = resolve_storage(storage, None, None)
+    prepared = reopen(name, resolve_storage(storage, None, None), n_trials=n_trials)
     with study_progress(console, name) as progress:
-        study = resume(name, url, n_trials=n_trials, log=_log, progress=progress)
-    _finish(study, url)
+        study = prepared.run(log=_log, progress=progress)
+    _finish(study, prepared.url)
 
 
 @app.command("status")
+@_talks_to_people
 def status_command(
     name: Annotated[
         str | None, typer.Argument(help="The study's name (all studies if omitted).")
@@ -111,6 +134,7 @@ def status_command(
 
 
 @app.command("best")
+@_talks_to_people
 def best_command(
     name: Annotated[str, typer.Argument(help="The study's name.")],
     storage: StorageOption = None,
@@ -130,26 +154,5 @@ def best_command(
 
 
 def main() -> None:
-    """Entry point: user errors are one line on stderr and exit code 2; Ctrl-C is 130."""
-    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    try:
-        app(standalone_mode=False)
-    except UserError as error:
-        errors.print(f"error: {error}", markup=False, highlight=False, soft_wrap=True)
-        sys.exit(2)
-    except Interrupted:
-        errors.print(
-            "interrupted: running trials were marked and will re-run on "
-            "'automl-sparse resume NAME --storage URL'"
-        )
-        sys.exit(130)
-    except typer.Abort:
-        sys.exit(130)
-    except Exception as error:  # click usage errors come through standalone_mode=False
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(2)
-        raise
+    """The ``automl-sparse`` entry point."""
+    app()

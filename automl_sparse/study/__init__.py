@@ -1,6 +1,14 @@
 """Studies: launch, resume, the coordinator loop, and the worker side of a trial."""
 
-from automl_sparse.study._api import launch, load_study, resume, stored_config
+from automl_sparse.study._api import (
+    PreparedStudy,
+    create,
+    launch,
+    load_study,
+    reopen,
+    resume,
+    stored_config,
+)
 from automl_sparse.study._check import check_config
 from automl_sparse.study._coordinator import Coordinator, Interrupted, count_finished
 from automl_sparse.study._summary import best_trials, trial_row
@@ -9,13 +17,16 @@ from automl_sparse.study._worker import TrialOutcome, TrialTask, run_trial
 __all__ = [
     "Coordinator",
     "Interrupted",
+    "PreparedStudy",
     "TrialOutcome",
     "TrialTask",
     "best_trials",
     "check_config",
     "count_finished",
+    "create",
     "launch",
     "load_study",
+    "reopen",
     "resume",
     "run_trial",
     "stored_config",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import optuna
@@ -42,25 +43,41 @@ def _run(
     return study
 
 
-def launch(
+@dataclass(frozen=True)
+class PreparedStudy:
+    """A study created in the database with its config, ready to run."""
+
+    study: optuna.Study
+    config: StudyConfig
+    url: str = field(repr=False)
+
+    def run(
+        self, log: Callable[[str], None] = print, progress: ProgressFn | None = None
+    ) -> optuna.Study:
+        """Run the budget (dense network first); see :class:`Coordinator`."""
+        return _run(self.study, self.config, self.url, log, progress)
+
+
+def create(
     path: Path | str,
     *,
     storage: str | None = None,
     n_trials: int | None = None,
     executor: str | None = None,
     workers: int | None = None,
-    log: Callable[[str], None] = print,
-    progress: ProgressFn | None = None,
-) -> optuna.Study:
-    """Validate ``path`` completely, create its study, and run the budget.
+) -> PreparedStudy:
+    """Validate ``path`` completely, then create its study in the database.
 
     Nothing is written to the database until the study file, its names and its data check out.
     """
     config, url = load_study_config(
         path, storage=storage, n_trials=n_trials, executor=executor, workers=workers
     )
-    check_config(config)
-    study_data(config)  # missing data files are reported before the database is touched
+    try:
+        check_config(config)
+        study_data(config)  # missing data files are reported before the database is touched
+    except UserError as error:
+        raise UserError(f"{Path(path).resolve()}: {error}") from None
     rdb = open_storage(url)
     if config.name in optuna.get_all_study_names(rdb):
         raise UserError(
@@ -75,7 +92,22 @@ def launch(
     )
     study.set_user_attr(keys.STUDY_CONFIG, config.model_dump(mode="json"))
     study.set_user_attr(keys.STUDY_VERSION, __version__)
-    return _run(study, config, url, log, progress)
+    return PreparedStudy(study, config, url)
+
+
+def launch(
+    path: Path | str,
+    *,
+    storage: str | None = None,
+    n_trials: int | None = None,
+    executor: str | None = None,
+    workers: int | None = None,
+    log: Callable[[str], None] = print,
+    progress: ProgressFn | None = None,
+) -> optuna.Study:
+    """Create the study of ``path`` (see :func:`create`) and run its budget."""
+    prepared = create(path, storage=storage, n_trials=n_trials, executor=executor, workers=workers)
+    return prepared.run(log, progress)
 
 
 def load_study(name: str, url: str) -> optuna.Study:
@@ -96,15 +128,8 @@ def stored_config(study: optuna.Study) -> StudyConfig:
     return StudyConfig.model_validate(raw)
 
 
-def resume(
-    name: str,
-    url: str,
-    *,
-    n_trials: int | None = None,
-    log: Callable[[str], None] = print,
-    progress: ProgressFn | None = None,
-) -> optuna.Study:
-    """Continue the study ``name`` from the database alone until its budget is spent."""
+def reopen(name: str, url: str, *, n_trials: int | None = None) -> PreparedStudy:
+    """Open the study ``name`` with its stored config, to continue it (``resume``)."""
     study = load_study(name, url)
     config = stored_config(study)
     if n_trials is not None:
@@ -118,4 +143,16 @@ def resume(
     study = optuna.load_study(
         study_name=name, storage=rdb, sampler=_sampler(config, len(study.trials))
     )
-    return _run(study, config, url, log, progress)
+    return PreparedStudy(study, config, url)
+
+
+def resume(
+    name: str,
+    url: str,
+    *,
+    n_trials: int | None = None,
+    log: Callable[[str], None] = print,
+    progress: ProgressFn | None = None,
+) -> optuna.Study:
+    """Continue the study ``name`` from the database alone until its budget is spent."""
+    return reopen(name, url, n_trials=n_trials).run(log, progress)
