@@ -16,7 +16,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from automl_sparse.activations import activation_slots
+from automl_sparse.activations import (
+    activation_slots,
+    load_base_weights,
+    materialize_activations,
+)
 from automl_sparse.config import StudyConfig
 from automl_sparse.pipeline._common import study_data, study_model
 from automl_sparse.pruning import count_flops, count_params, layer_sparsity, prune, sparsity
@@ -91,16 +95,6 @@ def cpu_latency_ms(model: nn.Module, input_shape: Sequence[int]) -> float:
     return 1000.0 * statistics.median(times)
 
 
-def _load_dense(model: nn.Module, path: Path) -> None:
-    state = torch.load(path, weights_only=True)
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if unexpected:
-        raise RuntimeError(f"dense weights do not fit the model: unexpected {unexpected}")
-    slots = tuple(activation_slots(model))
-    if any(not key.startswith(slots) for key in missing):  # only activation parameters are new
-        raise RuntimeError(f"dense weights do not fit the model: missing {missing}")
-
-
 def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> dict[str, Any]:
     """Run one trial and return its metrics under the keys of ``automl_sparse.storage.keys``."""
     config, hp = ctx.config, finetune_params(ctx.params)
@@ -109,7 +103,8 @@ def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> 
     probe = study_model(config, data, config.pretrain.activation)
     genes = genome(ctx.params, list(activation_slots(probe)), config.pretrain.activation)
     model = study_model(config, data, genes)
-    _load_dense(model, ctx.dense_path)
+    materialize_activations(model, data.train.tensors[0][:2])  # shape lazy per-channel params
+    load_base_weights(model, torch.load(ctx.dense_path, weights_only=True))
     prune(model, hp.method, hp.sparsity, scope=hp.scope)  # type: ignore[arg-type]
     started = time.perf_counter()
     history = train(

@@ -38,15 +38,21 @@ CASES = {
     "unknown stopping": (_study_with(stopping={"name": "medain"}), ["stopping.name", "median"]),
     "unknown executor": (_study_with(executor__name="cloud"), ["executor.name", "inline"]),
     "sparsity range to 1": (
-        _study_with(space__sparsity={"low": 0.5, "high": 1.0}), ["space.sparsity", "[0.0, 1.0)"]
+        _study_with(space__sparsity={"low": 0.5, "high": 1.0}),
+        ["space.sparsity", "[0.0, 1.0)"],
     ),
     "sparsity fixed above 1": (_study_with(space__sparsity=1.2), ["space.sparsity", "1.2"]),
-    "n_trials zero": (_study_with(budget__n_trials=0), ["budget.n_trials", "greater than or equal to 1"]),
+    "n_trials zero": (
+        _study_with(budget__n_trials=0),
+        ["budget.n_trials", "greater than or equal to 1"],
+    ),
     "test metric as objective": (
-        _study_with(objectives=[{"metric": "test_accuracy"}]), ["objectives.0.metric", "test split"]
+        _study_with(objectives=[{"metric": "test_accuracy"}]),
+        ["objectives.0.metric", "test split"],
     ),
     "unknown space parameter": (
-        _study_with(space__learning_rate=0.1), ["space.learning_rate", "unknown parameter", "lr"]
+        _study_with(space__learning_rate=0.1),
+        ["space.learning_rate", "unknown parameter", "lr"],
     ),
     "missing data root": (
         _study_with(data={"name": "cifar10", "root": "/nonexistent/cifar"}),
@@ -71,7 +77,9 @@ def test_bad_study_file(case: str, write_study, tmp_path: Path) -> None:
     path = write_study(study)
     db = tmp_path / "never.db"
     result = runner.invoke(app, ["launch", str(path), "--storage", f"sqlite:///{db}"])
-    _assert_one_clear_line(result, [str(path), *expected] if case != "missing data root" else expected)
+    _assert_one_clear_line(
+        result, [str(path), *expected] if case != "missing data root" else expected
+    )
     assert not db.exists(), "nothing may be written to the database"
 
 
@@ -90,7 +98,9 @@ def test_missing_study_file(tmp_path: Path) -> None:
 def test_n_trials_flag_below_one(write_study, tmp_path: Path) -> None:
     db = tmp_path / "never.db"
     path = write_study(tiny_study("bad"))
-    result = runner.invoke(app, ["launch", str(path), "--n-trials", "0", "--storage", f"sqlite:///{db}"])
+    result = runner.invoke(
+        app, ["launch", str(path), "--n-trials", "0", "--storage", f"sqlite:///{db}"]
+    )
     _assert_one_clear_line(result, ["--n-trials", "at least 1"])
     assert not db.exists()
 

@@ -53,10 +53,15 @@ def test_overrides_from_the_command_line(write_study) -> None:
     [
         ({"lr": {"low": 1.0, "high": 0.1}}, "low must be below high"),
         ({"lr": {"low": 0.0, "high": 0.1, "log": True}}, "log range needs low > 0"),
-        ({"momentum": {"low": 0.5, "high": 0.9, "when": {"optimizer": "sgd"}}}, "not defined before"),
         (
-            {"optimizer": {"choices": ["adam"]}, "momentum": {"low": 0.5, "high": 0.9,
-                                                              "when": {"optimizer": "sgd"}}},
+            {"momentum": {"low": 0.5, "high": 0.9, "when": {"optimizer": "sgd"}}},
+            "not defined before",
+        ),
+        (
+            {
+                "optimizer": {"choices": ["adam"]},
+                "momentum": {"low": 0.5, "high": 0.9, "when": {"optimizer": "sgd"}},
+            },
             "can never hold",
         ),
         ({"epochs": {"choices": []}}, "at least 1 item"),

@@ -15,8 +15,15 @@ from automl_sparse.study import count_finished, launch, load_study, reopen, stor
 from tests._studies import tiny_study
 
 METRIC_KEYS = (
-    keys.VAL_ACCURACY, keys.TEST_ACCURACY, keys.SPARSITY, keys.NONZERO_PARAMS, keys.FLOPS,
-    keys.LATENCY_MS, keys.PER_LAYER_SPARSITY, keys.ACTIVATIONS, keys.PARAMS,
+    keys.VAL_ACCURACY,
+    keys.TEST_ACCURACY,
+    keys.SPARSITY,
+    keys.NONZERO_PARAMS,
+    keys.FLOPS,
+    keys.LATENCY_MS,
+    keys.PER_LAYER_SPARSITY,
+    keys.ACTIVATIONS,
+    keys.PARAMS,
 )
 
 
@@ -50,7 +57,9 @@ def test_resume_continues_without_rerunning(storage_url, study_name, write_study
     assert {t.number: t.values for t in after if t.number in before} == before
 
 
-def test_interrupted_trial_is_requeued_with_same_params(storage_url, study_name, write_study) -> None:
+def test_interrupted_trial_is_requeued_with_same_params(
+    storage_url, study_name, write_study
+) -> None:
     prepared = reopen_after_crash(storage_url, study_name, write_study)
     prepared.run(log=lambda _: None)
     trials = load_study(study_name, storage_url).trials
