@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import optuna
 
 from automl_sparse._errors import UserError, unknown_name
+from automl_sparse.spaces import Param
 
 SamplerBuilder = Callable[..., optuna.samplers.BaseSampler]
-"""Builds a sampler from (seed, n_objectives, **options)."""
+"""Builds a sampler from (seed, n_objectives, *, space, **options).
+
+``space`` is the study's expanded search space (``list[automl_sparse.spaces.Param]``, per-slot
+genes included, conditions in each spec's ``when``); samplers that need the whole space up
+front (SMAC, SAFS local search, grid) read it, the others ignore it.
+"""
 
 _REGISTRY: dict[str, SamplerBuilder] = {}
 _MULTI_OBJECTIVE: set[str] = set()
@@ -31,7 +37,9 @@ def register_sampler(
 
 
 @register_sampler("tpe", multi_objective=True)
-def _tpe(seed: int | None, n_objectives: int, **options: Any) -> optuna.samplers.BaseSampler:
+def _tpe(
+    seed: int | None, n_objectives: int, *, space: Any = None, **options: Any
+) -> optuna.samplers.BaseSampler:
     # multivariate + group model conditional spaces jointly; constant_liar keeps parallel
     # workers from proposing the same point while earlier trials are still running.
     defaults = {"multivariate": True, "group": True, "constant_liar": True}
@@ -39,27 +47,37 @@ def _tpe(seed: int | None, n_objectives: int, **options: Any) -> optuna.samplers
 
 
 @register_sampler("random", multi_objective=True)
-def _random(seed: int | None, n_objectives: int, **options: Any) -> optuna.samplers.BaseSampler:
+def _random(
+    seed: int | None, n_objectives: int, *, space: Any = None, **options: Any
+) -> optuna.samplers.BaseSampler:
     return optuna.samplers.RandomSampler(seed=seed, **options)
 
 
 @register_sampler("nsga2", multi_objective=True)
-def _nsga2(seed: int | None, n_objectives: int, **options: Any) -> optuna.samplers.BaseSampler:
+def _nsga2(
+    seed: int | None, n_objectives: int, *, space: Any = None, **options: Any
+) -> optuna.samplers.BaseSampler:
     return optuna.samplers.NSGAIISampler(seed=seed, **options)
 
 
 @register_sampler("nsga3", multi_objective=True)
-def _nsga3(seed: int | None, n_objectives: int, **options: Any) -> optuna.samplers.BaseSampler:
+def _nsga3(
+    seed: int | None, n_objectives: int, *, space: Any = None, **options: Any
+) -> optuna.samplers.BaseSampler:
     return optuna.samplers.NSGAIIISampler(seed=seed, **options)
 
 
 @register_sampler("cmaes")
-def _cmaes(seed: int | None, n_objectives: int, **options: Any) -> optuna.samplers.BaseSampler:
+def _cmaes(
+    seed: int | None, n_objectives: int, *, space: Any = None, **options: Any
+) -> optuna.samplers.BaseSampler:
     return optuna.samplers.CmaEsSampler(seed=seed, **options)
 
 
 @register_sampler("qmc", multi_objective=True)
-def _qmc(seed: int | None, n_objectives: int, **options: Any) -> optuna.samplers.BaseSampler:
+def _qmc(
+    seed: int | None, n_objectives: int, *, space: Any = None, **options: Any
+) -> optuna.samplers.BaseSampler:
     return optuna.samplers.QMCSampler(seed=seed, **options)
 
 
@@ -80,11 +98,16 @@ def check_sampler(name: str, n_objectives: int) -> None:
 
 
 def create_sampler(
-    name: str, *, seed: int | None = None, n_objectives: int = 1, **options: Any
+    name: str,
+    *,
+    seed: int | None = None,
+    n_objectives: int = 1,
+    space: Sequence[Param] | None = None,
+    **options: Any,
 ) -> optuna.samplers.BaseSampler:
-    """Build the sampler registered as ``name`` with its options."""
+    """Build the sampler registered as ``name`` with its options, for the expanded ``space``."""
     check_sampler(name, n_objectives)
     try:
-        return _REGISTRY[name](seed, n_objectives, **options)
+        return _REGISTRY[name](seed, n_objectives, space=list(space or []), **options)
     except TypeError as error:
         raise UserError(f"sampler {name!r}: bad option: {error}") from None

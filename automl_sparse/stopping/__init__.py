@@ -3,6 +3,11 @@
 ("Pruning" in this project means weights; Optuna's pruners are called stoppers here.)
 """
 
-from automl_sparse.stopping._registry import check_stopper, create_stopper, list_stoppers
+from automl_sparse.stopping._registry import (
+    check_stopper,
+    create_stopper,
+    list_stoppers,
+    register_stopper,
+)
 
-__all__ = ["check_stopper", "create_stopper", "list_stoppers"]
+__all__ = ["check_stopper", "create_stopper", "list_stoppers", "register_stopper"]

@@ -12,22 +12,11 @@ from automl_sparse import __version__
 from automl_sparse._errors import UserError
 from automl_sparse.config import StudyConfig, load_study_config
 from automl_sparse.pipeline import study_data
-from automl_sparse.samplers import create_sampler
 from automl_sparse.storage import keys, open_storage, redact
 from automl_sparse.study._check import check_config
 from automl_sparse.study._coordinator import Coordinator
 
 ProgressFn = Callable[[int, int | None, str], None]
-
-
-def _sampler(config: StudyConfig, n_existing: int) -> optuna.samplers.BaseSampler:
-    # Offset the seed by the trials so far, so that a resumed study does not replay its start.
-    return create_sampler(
-        config.sampler.name,
-        seed=config.seed + n_existing,
-        n_objectives=len(config.objectives),
-        **config.sampler.options,
-    )
 
 
 def _run(
@@ -88,7 +77,6 @@ def create(
         storage=rdb,
         study_name=config.name,
         directions=config.directions,
-        sampler=_sampler(config, 0),
     )
     study.set_user_attr(keys.STUDY_CONFIG, config.model_dump(mode="json"))
     study.set_user_attr(keys.STUDY_VERSION, __version__)
@@ -139,10 +127,6 @@ def reopen(name: str, url: str, *, n_trials: int | None = None) -> PreparedStudy
             update={"budget": config.budget.model_copy(update={"n_trials": n_trials})}
         )
     check_config(config)
-    rdb = open_storage(url)
-    study = optuna.load_study(
-        study_name=name, storage=rdb, sampler=_sampler(config, len(study.trials))
-    )
     return PreparedStudy(study, config, url)
 
 

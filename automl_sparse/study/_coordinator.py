@@ -21,6 +21,7 @@ from automl_sparse.activations import activation_slots
 from automl_sparse.config import StudyConfig
 from automl_sparse.execution import Executor, create_executor
 from automl_sparse.pipeline import TrialContext, dense_path, ensure_dense, study_data, study_model
+from automl_sparse.samplers import create_sampler
 from automl_sparse.spaces import Param, expand, sample
 from automl_sparse.storage import keys
 from automl_sparse.study._worker import TrialOutcome, TrialTask, run_trial
@@ -110,6 +111,18 @@ class Coordinator:
         )
         assert not isinstance(self.config.space, str)
         self._params = expand(self.config.space, slots)
+        self.study.sampler = self._sampler()
+
+    def _sampler(self) -> optuna.samplers.BaseSampler:
+        # Offset the seed by the trials so far, so that a resumed study does not replay its start.
+        spec = self.config.sampler
+        return create_sampler(
+            spec.name,
+            seed=self.config.seed + len(self.study.get_trials(deepcopy=False)),
+            n_objectives=len(self.config.objectives),
+            space=self._params,
+            **spec.options,
+        )
 
     # --- the budget -------------------------------------------------------------------------
 

@@ -44,21 +44,22 @@ class TrialOutcome:
 
 
 class StudyReporter:
-    """Writes each epoch's value to the trial and raises StopTraining when the stopper says so."""
+    """Writes each epoch's value to the trial and raises StopTraining when the stopper says so.
+
+    Values go straight to storage (Optuna's ``trial.report`` refuses multi-objective studies),
+    then the study's stopper judges the trial as ``trial.should_prune`` would.
+    """
 
     def __init__(self, study: optuna.Study, trial_id: int, metric: str) -> None:
         self._study = study
-        self._trial = optuna.trial.Trial(study, trial_id)
         self._trial_id = trial_id
         self._metric = metric
 
     def report(self, result: EpochResult) -> None:
+        storage = self._study._storage
         value = float(getattr(result, self._metric))
-        if len(self._study.directions) > 1:  # Optuna's trial.report refuses several objectives
-            self._study._storage.set_trial_intermediate_value(self._trial_id, result.epoch, value)
-            return
-        self._trial.report(value, result.epoch)
-        if self._trial.should_prune():
+        storage.set_trial_intermediate_value(self._trial_id, result.epoch, value)
+        if self._study.pruner.prune(self._study, storage.get_trial(self._trial_id)):
             raise StopTraining(f"stopped after epoch {result.epoch}")
 
 
