@@ -7,8 +7,9 @@ slot, and :func:`set_activations` swaps them inside a built or trained network.
 Families (../shared/METHODS.md sections 1, 2, 3, 5):
 
 - fixed: ``relu``, ``silu``/``swish``, ``pswish``, ``gelu``, ``mish``, ``lisht``, ``symlog``, ...
-- SAFS ``alpha * op(beta * x)``: ``safs:<op>`` for every op in :data:`SAFS_OPERATORS`
-  (plus ``safs:relu``, the starting point); :func:`set_safs_stage` freezes or trains alpha/beta.
+- SAFS ``alpha * op(beta * x)``: ``safs_<op>`` for every op in :data:`SAFS_OPERATORS`
+  (plus ``safs_relu``, the starting point); :func:`set_safs_stage` freezes or trains alpha/beta.
+  Every name is a lower-case identifier (``[a-z0-9_]``): ACON-C is ``safs_acon_c``.
 - adaptive (:class:`AdaptiveActivation`): ``leaf``, ``ahaf``, ``fneuron`` with ``init_as`` and
   ``sharing`` in ``"layer" | "channel" | "element"``; ``rotated_relu``, ``rotated_gelu``,
   ``rotated_silu`` (per channel). Channel and element sharing without ``num_channels`` /

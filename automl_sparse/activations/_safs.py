@@ -3,8 +3,12 @@
 Loni et al., "Learning Activation Functions for Sparse Neural Networks" (AutoML-Conf 2023,
 https://arxiv.org/abs/2305.10964); ../shared/METHODS.md section 1. ``alpha`` and ``beta`` are
 scalars per layer initialised to 1. Stage 1 (operator search) freezes them while operators
-with their own parameters (swish, tanhsoft1, acon-c, srs) keep those trainable; stage 2
-(fine-tuning HPO) trains alpha and beta too. Every operator is registered as ``safs:<op>``.
+with their own parameters (swish, tanhsoft1, acon_c, srs) keep those trainable; stage 2
+(fine-tuning HPO) trains alpha and beta too. Every operator is registered as ``safs_<op>``.
+
+Naming rule: every activation name is a lower-case Python identifier (letters, digits and
+``_``), so it is a plain YAML scalar and a valid Optuna categorical value. Operator names
+follow it too: the paper's ACON-C is ``acon_c`` (``safs_acon_c``); there are no aliases.
 """
 
 from __future__ import annotations
@@ -84,7 +88,7 @@ _OPERATORS: dict[str, Callable[..., nn.Module]] = {
     "hardswish": nn.Hardswish,
     "swish": Swish,
     "tanhsoft1": TanhSoft1,
-    "acon-c": AconC,
+    "acon_c": AconC,
     "gelu": nn.GELU,
     "srs": SoftRootSign,
     "elu": nn.ELU,
@@ -97,7 +101,7 @@ _OPERATORS: dict[str, Callable[..., nn.Module]] = {
 SAFS_OPERATORS: tuple[str, ...] = tuple(_OPERATORS)
 """The 13 candidate operators of the SAFS search, in the paper's order (ReLU is not one)."""
 SAFS_START = "relu"
-"""The starting point of the search; registered as ``safs:relu`` but not a candidate."""
+"""The starting point of the search; registered as ``safs_relu`` but not a candidate."""
 SAFS_STAGES: tuple[int, ...] = (1, 2)
 
 
@@ -147,7 +151,7 @@ def _register(op: str) -> None:
         return SafsActivation(op, **kwargs)
 
     build.__doc__ = f"SAFS ``alpha * {op}(beta * x)``."
-    register_activation(f"safs:{op}")(build)
+    register_activation(f"safs_{op}")(build)
 
 
 for _op in (SAFS_START, *SAFS_OPERATORS):

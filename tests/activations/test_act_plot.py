@@ -22,7 +22,7 @@ def test_plot_before_and_after(tmp_path: Path) -> None:
     model = create_model("lenet5", activation="relu")
     x = torch.randn(2, 1, 28, 28)
     replace_activations(model, "leaf", init_as="relu", sharing="channel", example_input=x)
-    replace_activations(model, "safs:srs", slots=["classifier.act4"])
+    replace_activations(model, "safs_srs", slots=["classifier.act4"])
     before = snapshot_activations(model)
     with torch.no_grad():
         for p in model.parameters():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import torch
 
@@ -39,8 +41,18 @@ def test_forward_backward_keeps_shape(name: str, shape: tuple[int, ...]) -> None
 def test_issue_names_are_registered() -> None:
     names = set(list_activations())
     assert set(FIXED) <= names
-    assert {f"safs:{op}" for op in SAFS_OPERATORS} <= names
+    assert {f"safs_{op}" for op in SAFS_OPERATORS} <= names
     assert {"leaf", "ahaf", "fneuron", "rotated_relu", "rotated_gelu", "rotated_silu"} <= names
+
+
+def test_names_are_lower_case_identifiers_without_aliases() -> None:
+    """One rule for every name: ``[a-z0-9_]`` (plain YAML scalars, Optuna choices)."""
+    for name in list_activations():
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", name), name
+    assert "safs_acon_c" in list_activations() and "safs_srs" in list_activations()
+    for bad in ("safs:srs", "safs-acon-c", "safs_acon-c"):
+        with pytest.raises(UserError, match="known: "):
+            create_activation(bad)
 
 
 @pytest.mark.parametrize(
@@ -59,7 +71,7 @@ def test_fixed_formulas(name: str, fn: object) -> None:
 
 
 def test_unknown_activation_lists_known_names() -> None:
-    with pytest.raises(UserError, match=r"unknown activation 'nope'; known: .*leaf.*safs:srs"):
+    with pytest.raises(UserError, match=r"unknown activation 'nope'; known: .*leaf.*safs_srs"):
         create_activation("nope")
 
 

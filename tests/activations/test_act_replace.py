@@ -94,7 +94,7 @@ def test_module_instances_are_copied_per_slot() -> None:
 
 def test_set_activations_genome_with_lazy_channels() -> None:
     model, x = _model_and_input("lenet5")
-    genome = {"features.act1": LEAF("relu", sharing="channel"), "classifier.act3": "safs:srs"}
+    genome = {"features.act1": LEAF("relu", sharing="channel"), "classifier.act3": "safs_srs"}
     set_activations(model, genome)
     assert has_lazy_activations(model)
     set_activations(model, {}, example_input=x[:2])

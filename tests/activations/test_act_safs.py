@@ -17,7 +17,7 @@ from automl_sparse.activations import (
 PARAMETRIC = {
     "swish": {"p"},
     "tanhsoft1": {"p1"},
-    "acon-c": {"p1", "p2", "p3"},
+    "acon_c": {"p1", "p2", "p3"},
     "srs": {"p1", "p2"},
 }
 
@@ -35,14 +35,14 @@ X = torch.linspace(-6, 6, 241)
     [
         ("swish", lambda x: x * torch.sigmoid(x)),
         ("tanhsoft1", lambda x: torch.tanh(x) * nn.functional.softplus(x)),
-        ("acon-c", lambda x: x * torch.sigmoid(x)),
+        ("acon_c", lambda x: x * torch.sigmoid(x)),
         ("srs", lambda x: x / (x / 5 + torch.exp(-x / 3))),
         ("relu6", lambda x: x.clamp(0, 6)),
         ("symexp", lambda x: torch.sign(x) * torch.expm1(x.abs())),
     ],
 )
 def test_operators_at_their_initial_values(op: str, fn: object) -> None:
-    torch.testing.assert_close(create_activation(f"safs:{op}")(X), fn(X))  # type: ignore[operator]
+    torch.testing.assert_close(create_activation(f"safs_{op}")(X), fn(X))  # type: ignore[operator]
 
 
 def test_alpha_and_beta_scale_output_and_input() -> None:
@@ -54,14 +54,14 @@ def test_alpha_and_beta_scale_output_and_input() -> None:
 
 
 def test_acon_c_formula_with_other_parameters() -> None:
-    module = SafsActivation("acon-c", p1=2.0, p2=0.5, p3=3.0)
+    module = SafsActivation("acon_c", p1=2.0, p2=0.5, p3=3.0)
     d = 1.5 * X
     torch.testing.assert_close(module(X), d * torch.sigmoid(3.0 * d) + 0.5 * X)
 
 
 def test_srs_stays_finite_far_left() -> None:
     x = torch.tensor([-1e4, -300.0, 0.0, 300.0], requires_grad=True)
-    y = create_activation("safs:srs")(x)
+    y = create_activation("safs_srs")(x)
     y.sum().backward()
     assert torch.isfinite(y).all() and torch.isfinite(x.grad).all()
     y = y.detach()
@@ -76,7 +76,7 @@ def _flags(module: SafsActivation) -> tuple[bool, bool, set[bool]]:
 
 @pytest.mark.parametrize("op", sorted(PARAMETRIC))
 def test_stages_freeze_and_train_alpha_beta(op: str) -> None:
-    model = nn.Sequential(create_activation(f"safs:{op}"), nn.Linear(3, 3), SafsActivation("gelu"))
+    model = nn.Sequential(create_activation(f"safs_{op}"), nn.Linear(3, 3), SafsActivation("gelu"))
     assert {n for n, _ in model[0].op.named_parameters()} == PARAMETRIC[op]
     assert _flags(model[0]) == (False, False, {True})  # default: stage 1
     assert set_safs_stage(model, 2) == 2
@@ -98,7 +98,7 @@ def test_train_scale_argument_and_gradients() -> None:
 
 
 def test_errors() -> None:
-    with pytest.raises(UserError, match="unknown SAFS operator 'sin'; known: acon-c, elu"):
+    with pytest.raises(UserError, match="unknown SAFS operator 'sin'; known: acon_c, elu"):
         SafsActivation("sin")
     with pytest.raises(UserError, match="stage=3"):
         set_safs_stage(nn.Sequential(SafsActivation("tanh")), 3)
