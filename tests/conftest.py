@@ -6,6 +6,7 @@ of this project's machines). Tests marked ``postgres`` fail, rather than skip, w
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -49,10 +50,8 @@ def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
     yield POSTGRES_URL
     storage = optuna.storages.RDBStorage(POSTGRES_URL)
     for name in getattr(request.node, "created_studies", []):
-        try:
+        with contextlib.suppress(KeyError):
             optuna.delete_study(study_name=name, storage=storage)
-        except KeyError:
-            pass
     storage.engine.dispose()
 
 

@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from automl_sparse._errors import unknown_name
-from automl_sparse.pipeline._common import study_data, study_model
+from automl_sparse.pipeline._aaf import (
+    AAF_PARAM_NAMES,
+    SLOT_GROUPS,
+    TRAIN_MODES,
+    AafParams,
+    run_aaf,
+)
+from automl_sparse.pipeline._common import build_activation, study_data, study_model
 from automl_sparse.pipeline._dense import DenseNetwork, dense_key, dense_path, ensure_dense
 from automl_sparse.pipeline._finetune import (
     PARAM_NAMES,
@@ -35,6 +42,7 @@ class Pipeline:
 
 PIPELINES: dict[str, Pipeline] = {
     "sparse_finetune": Pipeline(run_sparse_finetune, PARAM_NAMES),
+    "aaf": Pipeline(run_aaf, AAF_PARAM_NAMES),
 }
 
 
@@ -46,11 +54,16 @@ def get_pipeline(name: str) -> Pipeline:
 
 
 __all__ = [
+    "AAF_PARAM_NAMES",
     "PIPELINES",
+    "SLOT_GROUPS",
+    "TRAIN_MODES",
+    "AafParams",
     "DenseNetwork",
     "FinetuneParams",
     "Pipeline",
     "TrialContext",
+    "build_activation",
     "cpu_latency_ms",
     "dense_key",
     "dense_path",
@@ -58,6 +71,7 @@ __all__ = [
     "finetune_params",
     "genome",
     "get_pipeline",
+    "run_aaf",
     "run_sparse_finetune",
     "study_data",
     "study_model",

@@ -1,14 +1,56 @@
-"""What every pipeline shares: the data of a study and its model, built by name."""
+"""What every pipeline shares: the study's data and model, activations built from genes."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from torch import nn
 
+from automl_sparse.activations import (
+    AHAF_INITS,
+    FNEURON_INITS,
+    LEAF_INITS,
+    ActivationFactory,
+    AdaptiveActivation,
+    create_activation,
+)
 from automl_sparse.config import StudyConfig
 from automl_sparse.data import DataSplits, load_data
 from automl_sparse.models import create_model
+
+_INITS: dict[str, Mapping[str, Any]] = {
+    "leaf": LEAF_INITS,
+    "ahaf": AHAF_INITS,
+    "fneuron": FNEURON_INITS,
+}
+"""The ``init_as`` values each learnable activation defines (the papers' shapes)."""
+
+
+def build_activation(
+    name: str, init_as: str | None = None, sharing: str | None = None
+) -> nn.Module:
+    """The activation ``name`` with ``init_as`` and ``sharing`` where it defines them.
+
+    A study's ``init_as`` and ``sharing`` apply to every learnable activation of its genome;
+    an ``init_as`` that an activation does not define leaves that activation at its default.
+    """
+    module = create_activation(name)
+    if not isinstance(module, AdaptiveActivation):
+        return module
+    kwargs: dict[str, Any] = {}
+    if init_as is not None and init_as in _INITS.get(name, {}):
+        kwargs["init_as"] = init_as
+    if sharing is not None:
+        kwargs["sharing"] = sharing
+    return create_activation(name, **kwargs) if kwargs else module
+
+
+def genome_factory(
+    genes: Mapping[str, str], init_as: str | None = None, sharing: str | None = None
+) -> ActivationFactory:
+    """An activation factory that builds each slot's gene with the study's options."""
+    return lambda slot: build_activation(genes[slot], init_as, sharing)
 
 
 def study_data(config: StudyConfig) -> DataSplits:
@@ -26,7 +68,9 @@ def study_data(config: StudyConfig) -> DataSplits:
 
 
 def study_model(
-    config: StudyConfig, data: DataSplits, activation: str | Mapping[str, str]
+    config: StudyConfig,
+    data: DataSplits,
+    activation: str | Mapping[str, str] | ActivationFactory,
 ) -> nn.Module:
     """The study's model for ``data``'s shapes, with the given activations."""
     channels, side, _ = data.input_shape

@@ -20,9 +20,12 @@ from automl_sparse.activations import (
     activation_slots,
     load_base_weights,
     materialize_activations,
+    plot_activation_shapes,
+    snapshot_activations,
 )
 from automl_sparse.config import StudyConfig
-from automl_sparse.pipeline._common import study_data, study_model
+from automl_sparse.pipeline._common import genome_factory, study_data, study_model
+from automl_sparse.pipeline._plots import plot_layer_sparsity
 from automl_sparse.pruning import count_flops, count_params, layer_sparsity, prune, sparsity
 from automl_sparse.spaces import GENE_PREFIX
 from automl_sparse.storage import keys
@@ -53,8 +56,11 @@ class FinetuneParams:
         return TrainSettings(**{k: v for k, v in vars(self).items() if k in names})
 
 
-PARAM_NAMES = frozenset({"activation", *(f.name for f in fields(FinetuneParams))})
-"""Search-space names this pipeline understands (``activation`` may be per slot)."""
+PARAM_NAMES = frozenset(
+    {"activation", "init_as", "sharing", *(f.name for f in fields(FinetuneParams))}
+)
+"""Search-space names this pipeline understands (``activation`` may be per slot; ``init_as``
+and ``sharing`` apply to every learnable activation of the genome)."""
 
 
 def genome(params: Mapping[str, Any], slots: Sequence[str], default: str) -> dict[str, str]:
@@ -78,6 +84,8 @@ class TrialContext:
     seed: int
     dense_path: Path
     checkpoint: Path | None = None
+    work_dir: Path | None = None
+    """Where the pipeline writes files (plots) that the worker attaches to the trial."""
 
 
 @torch.no_grad()
@@ -95,6 +103,18 @@ def cpu_latency_ms(model: nn.Module, input_shape: Sequence[int]) -> float:
     return 1000.0 * statistics.median(times)
 
 
+def write_plots(ctx: TrialContext, model: nn.Module, before: dict[str, nn.Module]) -> None:
+    """Per-layer sparsity, and learned activation shapes when any activation learns."""
+    if ctx.work_dir is None:
+        return
+    ctx.work_dir.mkdir(parents=True, exist_ok=True)
+    plot_layer_sparsity(layer_sparsity(model), ctx.work_dir / "layer_sparsity.png")
+    learned = {p: m for p, m in before.items() if any(True for _ in m.parameters())}
+    if learned:
+        after = {p: m for p, m in snapshot_activations(model).items() if p in learned}
+        plot_activation_shapes(learned, after, ctx.work_dir / "activation_shapes.png")
+
+
 def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> dict[str, Any]:
     """Run one trial and return its metrics under the keys of ``automl_sparse.storage.keys``."""
     config, hp = ctx.config, finetune_params(ctx.params)
@@ -102,9 +122,11 @@ def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> 
     torch.manual_seed(ctx.seed)
     probe = study_model(config, data, config.pretrain.activation)
     genes = genome(ctx.params, list(activation_slots(probe)), config.pretrain.activation)
-    model = study_model(config, data, genes)
+    factory = genome_factory(genes, ctx.params.get("init_as"), ctx.params.get("sharing"))
+    model = study_model(config, data, factory)
     materialize_activations(model, data.train.tensors[0][:2])  # shape lazy per-channel params
     load_base_weights(model, torch.load(ctx.dense_path, weights_only=True))
+    before = snapshot_activations(model)
     prune(model, hp.method, hp.sparsity, scope=hp.scope)  # type: ignore[arg-type]
     started = time.perf_counter()
     history = train(
@@ -118,6 +140,7 @@ def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> 
     )
     val_loss, val_accuracy = evaluate(model, data.val)
     _, test_accuracy = evaluate(model, data.test)
+    write_plots(ctx, model, before)
     return {
         keys.VAL_ACCURACY: val_accuracy,
         keys.VAL_LOSS: val_loss,

@@ -7,6 +7,7 @@ from automl_sparse.storage._open import (
     HEARTBEAT_INTERVAL_S,
     heartbeat,
     open_storage,
+    quiet_optuna,
     redact,
 )
 
@@ -18,5 +19,6 @@ __all__ = [
     "heartbeat",
     "keys",
     "open_storage",
+    "quiet_optuna",
     "redact",
 ]

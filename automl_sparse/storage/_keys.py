@@ -12,6 +12,8 @@ Trial user attributes (metrics measured on the pruned, fine-tuned network)
   forward time of one input), ``per_layer_sparsity`` (layer path -> sparsity),
   ``activations`` (slot path -> activation name), ``params`` (every parameter of the trial,
   searched and fixed), ``seed``, ``epochs_run``, ``train_seconds``.
+- ``base_val_accuracy``, ``replaced_val_accuracy`` (``aaf`` pipeline): the base network, and
+  the network right after its activations were replaced, before any tuning.
 - ``fail_kind`` (``error`` | ``interrupted`` | ``lost``) and ``fail_reason`` on failed trials.
 - ``retry_of``: on a re-queued trial, the number of the trial it repeats.
 """
@@ -33,6 +35,8 @@ PARAMS = "params"
 SEED = "seed"
 EPOCHS_RUN = "epochs_run"
 TRAIN_SECONDS = "train_seconds"
+BASE_VAL_ACCURACY = "base_val_accuracy"
+REPLACED_VAL_ACCURACY = "replaced_val_accuracy"
 
 FAIL_KIND = "fail_kind"
 FAIL_REASON = "fail_reason"

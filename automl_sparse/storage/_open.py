@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import warnings
 from collections.abc import Iterator
@@ -72,10 +73,9 @@ def heartbeat(storage: optuna.storages.RDBStorage, trial_id: int) -> Iterator[No
 
     def beat() -> None:
         while True:
-            try:
+            # A database blip must not kill the trial; the next beat retries.
+            with contextlib.suppress(Exception):
                 storage.record_heartbeat(trial_id)
-            except Exception:  # a database blip must not kill the trial; the next beat retries
-                pass
             if stop.wait(HEARTBEAT_INTERVAL_S):
                 return
 

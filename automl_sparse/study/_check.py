@@ -6,12 +6,18 @@ from collections.abc import Callable
 from typing import Any
 
 from automl_sparse._errors import UserError
-from automl_sparse.activations import list_activations
+from automl_sparse.activations import (
+    AHAF_INITS,
+    FNEURON_INITS,
+    LEAF_INITS,
+    SHARING_MODES,
+    list_activations,
+)
 from automl_sparse.config import Categorical, Fixed, FloatRange, IntRange, ParamSpec, StudyConfig
 from automl_sparse.data import check_dataset_name
 from automl_sparse.execution import check_executor
 from automl_sparse.models import list_models
-from automl_sparse.pipeline import get_pipeline
+from automl_sparse.pipeline import SLOT_GROUPS, TRAIN_MODES, get_pipeline
 from automl_sparse.pruning import list_pruning_methods
 from automl_sparse.samplers._registry import check_sampler
 from automl_sparse.stopping import check_stopper
@@ -41,6 +47,12 @@ def _between(low: float, high: float, *, high_open: bool = False) -> Callable[[A
 _INF = float("inf")
 VALUE_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "activation": _one_of("activation", list_activations),
+    "aaf": _one_of("activation", list_activations),
+    "init_as": _one_of("init_as", lambda: sorted({*LEAF_INITS, *AHAF_INITS, *FNEURON_INITS})),
+    "sharing": _one_of("sharing", lambda: list(SHARING_MODES)),
+    "slots": _one_of("slot group", lambda: list(SLOT_GROUPS)),
+    "train": _one_of("training mode", lambda: list(TRAIN_MODES)),
+    "slow_lr": _between(1e-12, _INF),
     "method": _one_of("pruning method", list_pruning_methods),
     "scope": _one_of("pruning scope", lambda: ["global", "layer"]),
     "optimizer": _one_of("optimizer", lambda: sorted(OPTIMIZERS)),

@@ -139,9 +139,8 @@ class Coordinator:
 
     # --- dispatch ---------------------------------------------------------------------------
 
-    def _checkpoint(self, root: int) -> Path:
-        base = Path(self.config.artifacts or "artifacts")
-        return base / "checkpoints" / self.study.study_name / f"trial-{root}.pt"
+    def _study_dir(self, kind: str) -> Path:
+        return Path(self.config.artifacts or "artifacts") / kind / self.study.study_name
 
     def _submit(self, executor: Executor) -> None:
         trial = self.study.ask()
@@ -151,7 +150,12 @@ class Coordinator:
         trial.set_user_attr(keys.PARAMS, values)
         trial.set_user_attr(keys.SEED, seed)
         context = TrialContext(
-            self.config, values, seed, dense_path(self.config), self._checkpoint(root)
+            self.config,
+            values,
+            seed,
+            dense_path(self.config),
+            checkpoint=self._study_dir("checkpoints") / f"trial-{root}.pt",
+            work_dir=self._study_dir("trials") / str(trial.number),
         )
         task = TrialTask(self._url, self.study.study_name, trial._trial_id, trial.number, context)
         self._starting = _Running(trial._trial_id, trial.number)

@@ -7,16 +7,18 @@ it decides early stopping itself by asking the study's stopper after each epoch.
 
 from __future__ import annotations
 
+import shutil
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
 import optuna
+from optuna.artifacts import upload_artifact
 from optuna.trial import TrialState
 
 from automl_sparse.pipeline import TrialContext, get_pipeline
 from automl_sparse.stopping import create_stopper
-from automl_sparse.storage import heartbeat, keys, open_storage
+from automl_sparse.storage import artifact_store, heartbeat, keys, open_storage
 from automl_sparse.training import EpochResult, StopTraining
 
 _EPOCH_METRICS = ("val_accuracy", "val_loss")
@@ -83,6 +85,25 @@ def _fail(study: optuna.Study, task: TrialTask, error: BaseException) -> TrialOu
     return TrialOutcome(task.trial_number, TrialState.FAIL.name, reason=reason)
 
 
+def _attach_files(storage: optuna.storages.BaseStorage, task: TrialTask) -> None:
+    """Upload the files the pipeline wrote (plots) as Optuna artifacts of the trial."""
+    work_dir = task.context.work_dir
+    if work_dir is None or not work_dir.is_dir():
+        return
+    store = artifact_store(task.context.config.artifacts or "artifacts")
+    trial = storage.get_trial(task.trial_id)
+    for path in sorted(work_dir.iterdir()):
+        mimetype = "image/png" if path.suffix == ".png" else None
+        upload_artifact(
+            artifact_store=store,
+            file_path=str(path),
+            study_or_trial=trial,
+            storage=storage,
+            mimetype=mimetype,
+        )
+    shutil.rmtree(work_dir, ignore_errors=True)
+
+
 def run_trial(task: TrialTask) -> TrialOutcome:
     """Run one trial to a final state in the study database and say how it ended."""
     config = task.context.config
@@ -112,6 +133,7 @@ def run_trial(task: TrialTask) -> TrialOutcome:
         else:
             values = [float(metrics[o.metric]) for o in config.objectives]
             _record(storage, task.trial_id, metrics)
+            _attach_files(storage, task)
             study.tell(task.trial_number, values, skip_if_finished=True)
             outcome = TrialOutcome(task.trial_number, TrialState.COMPLETE.name, values=values)
     if task.context.checkpoint is not None:  # only an interrupted or lost trial resumes from it
