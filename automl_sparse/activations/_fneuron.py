@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 import torch
 
 from automl_sparse._errors import UserError, unknown_name
+from automl_sparse.activations import _fused
 from automl_sparse.activations._adaptive import AdaptiveActivation
 from automl_sparse.activations._registry import register_activation
-from automl_sparse.activations._sharing import owner_index
 
 FNEURON_INITS: dict[str, Callable[[torch.Tensor], torch.Tensor] | None] = {
     "tanh": torch.tanh,
@@ -87,13 +87,10 @@ class FNeuron(AdaptiveActivation):
         return {"weight": fn(self.centres()).float().expand(size).clone()}
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        t = ((x - self.left) / self.radius).clamp(0.0, self.count + 1.0)
-        index = t.detach().floor().clamp(max=self.count).long()
-        frac = t - index
-        table = self.weight.reshape(-1)
-        flat = index + owner_index(self.set_shape, x, self.sharing) * (self.count + 2)
-        low, high = table[flat], table[flat + 1]
-        return low + frac * (high - low)
+        groups = 1
+        for size in self.set_shape:
+            groups *= size
+        return _fused.fneuron(x, self.weight, self.left, self.radius, groups)
 
     def extra_repr(self) -> str:
         return (

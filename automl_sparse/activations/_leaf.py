@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import torch
 
 from automl_sparse._errors import unknown_name
+from automl_sparse.activations import _fused
 from automl_sparse.activations._adaptive import AdaptiveActivation
 from automl_sparse.activations._registry import register_activation
 
@@ -77,8 +78,7 @@ class LEAF(AdaptiveActivation):
         return _constants(values, self.param_names, shape)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        p1, p2, p3, p4 = (self.param(n, x) for n in self.param_names)
-        return (p1 * x + p2) * torch.sigmoid(p3 * x) + p4
+        return _fused.leaf(x, *(self.param(n, x) for n in self.param_names))
 
     def extra_repr(self) -> str:
         return f"init_as={self.init_as!r}, {super().extra_repr()}"
@@ -114,7 +114,7 @@ class AHAF(AdaptiveActivation):
         return _constants(AHAF_INITS[self.init_as], self.param_names, shape)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.param("beta", x) * x * torch.sigmoid(self.param("gamma", x) * x)
+        return _fused.ahaf(x, self.param("beta", x), self.param("gamma", x))
 
     def extra_repr(self) -> str:
         return f"init_as={self.init_as!r}, {super().extra_repr()}"

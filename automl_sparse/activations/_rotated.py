@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import ClassVar
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from automl_sparse._errors import UserError
+from automl_sparse.activations import _fused
 from automl_sparse.activations._adaptive import AdaptiveActivation
 from automl_sparse.activations._registry import register_activation
 
@@ -71,14 +73,19 @@ class RotatedActivation(AdaptiveActivation):
             "alive": torch.ones(shape, dtype=torch.bool),
         }
 
+    kind: ClassVar[str] = ""
+    """``relu``, ``gelu`` or ``silu``: which fused function :meth:`forward` uses."""
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         slope = self.param("slope", x) * self.param("alive", x)
-        return slope * self.act(x)
+        return _fused.rotated(x, slope, self.kind)
 
 
 @register_activation("rotated_relu")
 class RotatedReLU(RotatedActivation):
     """Rotated ReLU ``a_c * ReLU(x)`` (Nayak and Kalyani, TMLR 2024)."""
+
+    kind = "relu"
 
     def act(self, x: torch.Tensor) -> torch.Tensor:
         return F.relu(x)
@@ -88,6 +95,8 @@ class RotatedReLU(RotatedActivation):
 class RotatedGELU(RotatedActivation):
     """Rotated GELU ``a_c * GELU(x)``, by analogy with rotated ReLU (not in the original code)."""
 
+    kind = "gelu"
+
     def act(self, x: torch.Tensor) -> torch.Tensor:
         return F.gelu(x)
 
@@ -95,6 +104,8 @@ class RotatedGELU(RotatedActivation):
 @register_activation("rotated_silu")
 class RotatedSiLU(RotatedActivation):
     """Rotated SiLU ``a_c * SiLU(x)``, by analogy with rotated ReLU (not in the original code)."""
+
+    kind = "silu"
 
     def act(self, x: torch.Tensor) -> torch.Tensor:
         return F.silu(x)

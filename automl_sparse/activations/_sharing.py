@@ -60,15 +60,6 @@ def broadcastable(p: torch.Tensor, x: torch.Tensor, sharing: Sharing) -> torch.T
     return p.reshape(p.shape[0], *([1] * (x.dim() - 2)), *p.shape[1:])
 
 
-def owner_index(p_set_shape: tuple[int, ...], x: torch.Tensor, sharing: Sharing) -> torch.Tensor:
-    """For each element of ``x`` (broadcast form), the index of the parameter set it uses."""
-    count = 1
-    for s in p_set_shape:
-        count *= s
-    owners = torch.arange(count, device=x.device).reshape(p_set_shape)
-    return broadcastable(owners, x, sharing)
-
-
 def _positive(value: int, name: str) -> int:
     if int(value) != value or value < 1:
         raise UserError(f"{name} must hold positive integers, but got {value=}")

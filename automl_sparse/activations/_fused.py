@@ -1,0 +1,255 @@
+"""Hand-derived forward/backward for the learnable activations (custom autograd functions).
+
+Plain elementwise PyTorch lets autograd save every intermediate (``p3*x``, the sigmoid, the
+product, ...) and replays one kernel per node in backward. These functions save the least that
+backward needs -- the input, or for rotated ReLU only the output that the next layer saves
+anyway -- recompute the cheap rest, and fold the arithmetic into few kernels
+(``sigmoid_backward``, ``gelu_backward``, ``addcmul``, ``torch.dot`` for shared parameters).
+
+Parameters arrive as views that broadcast against ``x`` (shape ``()``, ``(C, 1, ...)`` or
+``x.shape[1:]``); their gradients are reduced back to those shapes. Every function is checked
+against finite differences in float64 (``tests/activations/test_act_fused.py``).
+
+Formulas: LEAF and AHAF (Kostiuk and Bodyanskiy, https://arxiv.org/abs/2306.03059 and
+https://arxiv.org/abs/2108.12943), F-Neuron (same authors), rotated ReLU (Nayak and
+Kalyani, TMLR 2024, https://openreview.net/forum?id=mQDmRVJTeS).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch.autograd.function import FunctionCtx
+
+_aten = torch.ops.aten
+
+
+def _reduce(t: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+    """``t`` summed down to the (broadcast) shape of parameter ``p``; always a new tensor."""
+    return t.clone() if t.shape == p.shape else t.sum_to_size(p.shape)
+
+
+def _reduce_product(a: torch.Tensor, b: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+    """``(a * b)`` summed down to the shape of ``p``; one fused dot product for a shared ``p``."""
+    if p.numel() == 1 and a.shape == b.shape:
+        return torch.dot(a.reshape(-1), b.reshape(-1)).reshape(p.shape)
+    return _reduce(a * b, p)
+
+
+class _Leaf(torch.autograd.Function):
+    """``y = (p1*x + p2) * sigmoid(p3*x) + p4``; saves ``x`` and the parameters only."""
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, x: torch.Tensor, *ps: torch.Tensor) -> torch.Tensor:
+        p1, p2, p3, p4 = ps
+        s = torch.mul(x, p3).sigmoid_()
+        y = torch.addcmul(p2, p1, x).mul_(s).add_(p4)
+        ctx.save_for_backward(x, p1, p2, p3, p4)
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        x, p1, p2, p3, p4 = ctx.saved_tensors
+        need_x, need_p1, need_p2, need_p3, need_p4 = ctx.needs_input_grad
+        s = torch.mul(x, p3).sigmoid_()
+        gs = g * s
+        q = None  # g * (p1*x + p2) * s * (1 - s): the part that flows through the sigmoid
+        if need_x or need_p3:
+            q = torch.addcmul(p2, p1, x).mul_(g)
+            q = _aten.sigmoid_backward.grad_input(q, s, grad_input=q)
+        dp1 = _reduce_product(gs, x, p1) if need_p1 else None
+        dp2 = _reduce(gs, p2) if need_p2 else None
+        dp3 = _reduce_product(q, x, p3) if need_p3 else None
+        dp4 = _reduce(g, p4) if need_p4 else None
+        dx = gs.mul_(p1).addcmul_(q, p3) if need_x else None  # gs is not needed any more
+        return dx, dp1, dp2, dp3, dp4
+
+
+class _Ahaf(torch.autograd.Function):
+    """``y = beta * x * sigmoid(gamma*x)``; saves ``x`` and the parameters only."""
+
+    @staticmethod
+    def forward(
+        ctx: FunctionCtx, x: torch.Tensor, beta: torch.Tensor, gamma: torch.Tensor
+    ) -> torch.Tensor:
+        y = torch.mul(x, gamma).sigmoid_().mul_(x).mul_(beta)
+        ctx.save_for_backward(x, beta, gamma)
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        x, beta, gamma = ctx.saved_tensors
+        need_x, need_beta, need_gamma = ctx.needs_input_grad
+        s = torch.mul(x, gamma).sigmoid_()
+        gs = g * s
+        # tx = g * x * s * (1 - s)
+        tx = _aten.sigmoid_backward(g, s).mul_(x)
+        dbeta = _reduce_product(gs, x, beta) if need_beta else None
+        dgamma = _reduce_product(tx, x, gamma).mul_(beta) if need_gamma else None
+        dx = gs.addcmul_(tx, gamma).mul_(beta) if need_x else None  # gs is not needed any more
+        return dx, dbeta, dgamma
+
+
+def fneuron_tables(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Intercepts and slopes of the F-Neuron segments in the unit ``u = (x-left)/r + 1``.
+
+    ``weight`` has ``n`` centre values on its last dim; the tables have ``n + 1`` entries: segment
+    ``k`` (``k <= u < k+1``, ``1 <= k <= n-1``) is ``y = B[k] + D[k] * u``, and the flat
+    extensions are ``k = 0`` (``y = w[0]``) and ``k = n`` (``y = w[n-1]``). Built with ordinary
+    autograd (small tensors), so the weight gradient follows from the tables' gradients.
+    """
+    n = weight.shape[-1]
+    d = weight[..., 1:] - weight[..., :-1]
+    k = torch.arange(1, n, device=weight.device, dtype=weight.dtype)
+    zero = torch.zeros_like(weight[..., :1])
+    intercept = torch.cat([weight[..., :1], weight[..., :-1] - d * k, weight[..., -1:]], -1)
+    slope = torch.cat([zero, d, zero], -1)
+    return intercept, slope
+
+
+class _FNeuron(torch.autograd.Function):
+    """Bucketed piecewise-linear table: ``k = floor(u)``, ``y = B[k] + D[k] * u``.
+
+    ``u = clamp(x * inv_r + shift, 0, n)`` is saved (one float per element); backward gathers
+    ``D[k]`` for ``dx`` and scatter-adds ``g`` and ``g*u`` into the table gradients. Tables are
+    ``(groups, n + 1)``; ``x`` is read as ``(a, groups, l)`` (see :func:`_grouped`).
+    """
+
+    @staticmethod
+    def forward(
+        ctx: FunctionCtx,
+        x: torch.Tensor,
+        intercept: torch.Tensor,
+        slope: torch.Tensor,
+        inv_r: float,
+        shift: float,
+        groups: int,
+    ) -> torch.Tensor:
+        size = intercept.shape[-1]
+        u = torch.mul(x, inv_r).add_(shift).clamp_(0.0, size - 1.0)
+        index = _grouped(u, groups).long()
+        table_b = intercept.reshape(1, groups, size).expand(index.shape[0], groups, size)
+        table_d = slope.reshape(1, groups, size).expand(index.shape[0], groups, size)
+        y = table_b.gather(-1, index).addcmul_(table_d.gather(-1, index), _grouped(u, groups))
+        ctx.save_for_backward(u, slope)
+        ctx.inv_r, ctx.groups = inv_r, groups
+        return y.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        u, slope = ctx.saved_tensors
+        groups, size = ctx.groups, slope.shape[-1]
+        need_x, need_b, need_d = ctx.needs_input_grad[:3]
+        gu = _grouped(g, groups)
+        uu = _grouped(u, groups)
+        index = uu.long()
+        dx = None
+        if need_x:
+            table = (slope * ctx.inv_r).reshape(1, groups, size)
+            dx = table.expand(index.shape[0], groups, size).gather(-1, index).mul_(gu)
+            dx = dx.reshape(g.shape)
+        db = dd = None
+        if need_b or need_d:
+            if groups > 1:
+                offsets = torch.arange(groups, device=index.device) * size
+                index = index + offsets.reshape(1, groups, 1)
+            flat, acc = index.reshape(-1), _accumulator_dtype(g.dtype)
+            gf = gu.reshape(-1).to(acc)
+            zeros = torch.zeros(groups * size, dtype=acc, device=g.device)
+            db = zeros.scatter_add(0, flat, gf).reshape(slope.shape).to(g.dtype)
+            gxu = gf.mul(uu.reshape(-1))
+            dd = zeros.scatter_add_(0, flat, gxu).reshape(slope.shape).to(g.dtype)
+        return dx, db, dd, None, None, None
+
+
+def _grouped(t: torch.Tensor, groups: int) -> torch.Tensor:
+    """``t`` as ``(a, groups, l)``: one group for layer sharing, ``C`` per channel (dim 1) and
+    ``prod(shape[1:])`` per element."""
+    if groups == 1:
+        return t.reshape(1, 1, -1)
+    return t.reshape(t.shape[0], groups, -1)
+
+
+def _accumulator_dtype(dtype: torch.dtype) -> torch.dtype:
+    return torch.float32 if dtype in (torch.float16, torch.bfloat16) else dtype
+
+
+class _RotatedReLU(torch.autograd.Function):
+    """``y = a * relu(x)``; saves only ``y`` (the next layer keeps it anyway) and ``a``.
+
+    Backward recovers ``relu(x) = y / a``. A channel whose slope is exactly 0 outputs 0 and
+    gets no slope gradient (it is dead; zeta pruning would remove it).
+    """
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, x: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        y = torch.relu(x).mul_(a)
+        ctx.save_for_backward(y, a)
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        y, a = ctx.saved_tensors
+        inv_a = torch.where(a != 0, 1.0 / torch.where(a != 0, a, 1.0), 0.0)
+        r = torch.mul(y, inv_a)  # relu(x) where a != 0, else 0
+        dx = _aten.threshold_backward(g, r, 0).mul_(a) if ctx.needs_input_grad[0] else None
+        da = _reduce_product(g, r, a) if ctx.needs_input_grad[1] else None
+        return dx, da
+
+
+class _RotatedSmooth(torch.autograd.Function):
+    """``y = a * act(x)`` for GELU or SiLU; saves ``x`` and ``a`` (not ``act(x)``)."""
+
+    @staticmethod
+    def forward(ctx: FunctionCtx, x: torch.Tensor, a: torch.Tensor, kind: str) -> torch.Tensor:
+        y = (F.gelu(x) if kind == "gelu" else F.silu(x)).mul_(a)
+        ctx.save_for_backward(x, a)
+        ctx.kind = kind
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        x, a = ctx.saved_tensors
+        gelu = ctx.kind == "gelu"
+        dx = da = None
+        if ctx.needs_input_grad[0]:
+            ga = g * a
+            dx = _aten.gelu_backward(ga, x) if gelu else _aten.silu_backward(ga, x)
+        if ctx.needs_input_grad[1]:
+            da = _reduce_product(g, F.gelu(x) if gelu else F.silu(x), a)
+        return dx, da, None
+
+
+def _like(x: torch.Tensor, *ps: torch.Tensor) -> list[torch.Tensor]:
+    """Parameters in the dtype of ``x`` (a bfloat16 input computes in bfloat16)."""
+    return [p.to(x.dtype) for p in ps]
+
+
+def leaf(
+    x: torch.Tensor, p1: torch.Tensor, p2: torch.Tensor, p3: torch.Tensor, p4: torch.Tensor
+) -> torch.Tensor:
+    """LEAF ``(p1*x + p2) * sigmoid(p3*x) + p4`` with the fused backward."""
+    return _Leaf.apply(x, *_like(x, p1, p2, p3, p4))
+
+
+def ahaf(x: torch.Tensor, beta: torch.Tensor, gamma: torch.Tensor) -> torch.Tensor:
+    """AHAF ``beta * x * sigmoid(gamma*x)`` with the fused backward."""
+    return _Ahaf.apply(x, *_like(x, beta, gamma))
+
+
+def fneuron(
+    x: torch.Tensor, weight: torch.Tensor, left: float, radius: float, groups: int
+) -> torch.Tensor:
+    """F-Neuron lookup; ``weight`` holds ``groups`` sets of ``n`` values (:class:`_FNeuron`)."""
+    intercept, slope = fneuron_tables(weight.to(x.dtype).reshape(groups, -1))
+    return _FNeuron.apply(x, intercept, slope, 1.0 / radius, 1.0 - left / radius, groups)
+
+
+def rotated(x: torch.Tensor, a: torch.Tensor, kind: str) -> torch.Tensor:
+    """``a * act(x)`` for ``kind`` in relu, gelu, silu."""
+    (a,) = _like(x, a)
+    if kind == "relu":
+        return _RotatedReLU.apply(x, a)
+    return _RotatedSmooth.apply(x, a, kind)
