@@ -1,4 +1,4 @@
-"""KerasNet, the CIFAR-10 network of the adaptive-activation papers (../shared/METHODS.md section 3).
+"""KerasNet, the CIFAR-10 network of the adaptive-activation papers (METHODS.md section 3).
 
 conv3x3 32 (pad 1) - act - conv3x3 32 - act - maxpool - dropout2d 0.25 - conv3x3 64 (pad 1) - act -
 conv3x3 64 - act - maxpool - dropout2d 0.25 - fc 2304->512 - act - dropout 0.2 - fc 512->10.
@@ -64,4 +64,6 @@ def kerasnet(
             fc2=nn.Linear(_HIDDEN, num_classes),
         )
     )
-    return nn.Sequential(OrderedDict(features=features, flatten=nn.Flatten(), classifier=classifier))
+    return nn.Sequential(
+        OrderedDict(features=features, flatten=nn.Flatten(), classifier=classifier)
+    )

@@ -59,4 +59,6 @@ def lenet5(
             fc3=nn.Linear(84, num_classes),
         )
     )
-    return nn.Sequential(OrderedDict(features=features, flatten=nn.Flatten(), classifier=classifier))
+    return nn.Sequential(
+        OrderedDict(features=features, flatten=nn.Flatten(), classifier=classifier)
+    )

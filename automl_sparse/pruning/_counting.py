@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from automl_sparse.pruning._masks import get_mask, prunable_layers
+from automl_sparse.pruning._masks import get_mask, prunable_layers, weight_layers
 
 
 def _kept_weights(module: nn.Module) -> int:
@@ -32,7 +32,7 @@ def sparsity(model: nn.Module) -> float:
 
 def count_params(model: nn.Module) -> int:
     """Parameters kept after pruning: unmasked entries of pruned weights plus every other one."""
-    layers = prunable_layers(model).values()
+    layers = weight_layers(model).values()
     pruned = {id(m.weight): m.weight.numel() - _kept_weights(m) for m in layers}
     return sum(p.numel() - pruned.get(id(p), 0) for p in model.parameters())
 
@@ -41,8 +41,8 @@ def count_flops(model: nn.Module, input_shape: Sequence[int]) -> int:
     """Floating-point operations of one forward pass on one input of ``input_shape`` (C, H, W).
 
     Counts 2 per multiply-accumulate of convolution and linear layers, skipping pruned weights
-    (a kept weight of a convolution is used once per output position). Biases, activations,
-    pooling and normalisation are not counted.
+    (a kept weight of a convolution is used once per output position), pruning-exempt layers
+    included. Biases, activations, pooling and normalisation are not counted.
     """
     total = 0
 
@@ -53,7 +53,7 @@ def count_flops(model: nn.Module, input_shape: Sequence[int]) -> int:
             positions = output[0].numel() // module.out_features
         total += 2 * _kept_weights(module) * positions
 
-    handles = [m.register_forward_hook(count) for m in prunable_layers(model).values()]
+    handles = [m.register_forward_hook(count) for m in weight_layers(model).values()]
     was_training = model.training
     try:
         model.eval()

@@ -1,4 +1,4 @@
-"""Unstructured magnitude pruning, layer-wise (LWM, SAFS) or global, one shot."""
+"""Thresholds: exact top-k masks, the same ratio per layer (LWM, SAFS) or one global ranking."""
 
 from __future__ import annotations
 
@@ -31,3 +31,7 @@ def global_masks(scores: Mapping[str, torch.Tensor], sparsity: float) -> dict[st
         [scores[name].numel() for name in names]
     )
     return {name: m.view_as(scores[name]) for name, m in zip(names, mask, strict=True)}
+
+
+THRESHOLDS = {"layer": layerwise_masks, "global": global_masks}
+"""Threshold functions by pruning scope: ``(scores, sparsity) -> masks``."""

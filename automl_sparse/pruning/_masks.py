@@ -17,32 +17,62 @@ from torch.utils.hooks import RemovableHandle
 MASK = "weight_mask"
 PRUNABLE_TYPES: tuple[type[nn.Module], ...] = (nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d)
 """Layers whose weights are pruned. Biases and normalisation layers are never pruned."""
+EXEMPT = "prune_exempt"
+"""A layer with this attribute set to True stays dense (ToST's extra 1x1 skip connections)."""
+
+
+def exempt_from_pruning(module: nn.Module) -> nn.Module:
+    """Mark ``module`` as never pruned (it still counts in parameters and FLOPs); returns it."""
+    setattr(module, EXEMPT, True)
+    return module
+
+
+def weight_layers(model: nn.Module) -> dict[str, nn.Module]:
+    """Every convolution and linear layer of ``model``, pruning-exempt ones included."""
+    return {name: m for name, m in model.named_modules() if isinstance(m, PRUNABLE_TYPES)}
 
 
 def prunable_layers(model: nn.Module) -> dict[str, nn.Module]:
     """The layers of ``model`` whose ``weight`` can be pruned, by module path."""
-    return {name: m for name, m in model.named_modules() if isinstance(m, PRUNABLE_TYPES)}
+    return {name: m for name, m in weight_layers(model).items() if not getattr(m, EXEMPT, False)}
 
 
 def masked_layers(model: nn.Module) -> Iterator[tuple[str, nn.Module]]:
     """The layers of ``model`` that carry a mask."""
     for name, module in model.named_modules():
-        if isinstance(getattr(module, MASK, None), torch.Tensor):
+        if module._buffers.get(MASK) is not None:
             yield name, module
 
 
 def get_mask(module: nn.Module) -> torch.Tensor | None:
-    """The mask of a layer (1 keeps a weight, 0 prunes it), or None when it is dense."""
-    mask = getattr(module, MASK, None)
-    return mask if isinstance(mask, torch.Tensor) else None
+    """The mask of a layer (1 keeps a weight, 0 prunes it), or None when it is dense.
+
+    Layers with learned scores (:class:`~automl_sparse.pruning.SparseConv2d`) give the mask
+    their scores select now (``module.score_mask()``).
+    """
+    mask = module._buffers.get(MASK)
+    if mask is not None:
+        return mask
+    score_mask = getattr(module, "score_mask", None)
+    return score_mask().detach() if callable(score_mask) else None
 
 
 def _mask_gradient(module: nn.Module) -> None:
-    """Zero the gradient of masked weights, so optimiser state never sees them."""
-    if getattr(module, "_mask_grad_hooked", False):
+    """Zero the gradient of masked weights, so optimiser state never sees them.
+
+    The hook lives on the weight tensor (a copied or replaced weight gets a new one) and reads
+    the module's current mask, so replacing or removing the mask needs no new hook.
+    """
+    weight = module.weight
+    if getattr(weight, "_mask_hooked", False):
         return
-    module.weight.register_hook(lambda grad: grad * module.weight_mask)
-    module._mask_grad_hooked = True  # type: ignore[assignment]
+
+    def hook(grad: torch.Tensor) -> torch.Tensor:
+        mask = module._buffers.get(MASK)
+        return grad if mask is None or module.weight is not weight else grad * mask
+
+    weight.register_hook(hook)
+    weight._mask_hooked = True  # type: ignore[attr-defined]
 
 
 def attach_mask(module: nn.Module, mask: torch.Tensor) -> None:
@@ -50,7 +80,7 @@ def attach_mask(module: nn.Module, mask: torch.Tensor) -> None:
     if mask.shape != module.weight.shape:
         raise ValueError(f"mask shape {tuple(mask.shape)} != weight {tuple(module.weight.shape)}")
     mask = mask.to(device=module.weight.device, dtype=module.weight.dtype)
-    if get_mask(module) is None:
+    if module._buffers.get(MASK) is None:
         module.register_buffer(MASK, mask)
     else:
         module.weight_mask = mask
@@ -67,7 +97,9 @@ def apply_masks(model: nn.Module) -> None:
 
 
 def keep_masks(optimizer: torch.optim.Optimizer, model: nn.Module) -> RemovableHandle:
-    """Re-apply the masks of ``model`` after every step of ``optimizer``."""
+    """Mask the gradients of ``model`` and re-apply its masks after every step of ``optimizer``."""
+    for _, module in masked_layers(model):
+        _mask_gradient(module)
     return optimizer.register_step_post_hook(lambda *_: apply_masks(model))
 
 
