@@ -123,5 +123,6 @@ def prune(
 
 def _keep_pruned(score: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     """Scores with already-pruned weights ranked lowest (so they stay pruned)."""
-    score = score.detach().float()
+    score = score.detach()
+    score = score if score.is_floating_point() else score.float()  # float64 scores stay precise
     return score if mask is None else score.masked_fill(mask == 0, float("-inf"))
