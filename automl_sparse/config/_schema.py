@@ -242,11 +242,32 @@ class BudgetSpec(Strict):
 
 
 class ExecutorSpec(Strict):
-    """Where trials run: ``inline`` (this process) or ``process`` (a pool of local processes)."""
+    """Where trials run: ``inline`` (this process), ``process`` (local processes) or ``ray``.
+
+    ``workers`` is how many trials run at once (Ray: ``max_concurrent``). ``address`` joins a
+    running Ray cluster (``auto`` or ``host:port``); without it a local Ray is started.
+    """
 
     name: str = "inline"
     workers: int = Field(default=1, ge=1)
     threads_per_trial: int = Field(default=1, ge=1)
+    cpus_per_trial: float = Field(default=1.0, gt=0)
+    gpus_per_trial: float = Field(default=0.0, ge=0)
+    address: str | None = None
+
+
+class FaultSpec(Strict):
+    """How lost workers are noticed and retried."""
+
+    heartbeat_s: int = Field(default=5, ge=1)
+    grace_s: int = Field(default=30, ge=2)
+    max_retries: int = Field(default=1, ge=0)
+
+    @model_validator(mode="after")
+    def _grace_after_beats(self) -> FaultSpec:
+        if self.grace_s <= self.heartbeat_s:
+            raise ValueError(f"grace_s must exceed heartbeat_s, but got {self.grace_s}")
+        return self
 
 
 class StudyConfig(Strict):
@@ -266,7 +287,7 @@ class StudyConfig(Strict):
     stopping: StoppingSpec = Field(default_factory=StoppingSpec)
     budget: BudgetSpec
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
-    max_retries: int = Field(default=1, ge=0)
+    faults: FaultSpec = Field(default_factory=FaultSpec)
 
     @property
     def directions(self) -> list[str]:

@@ -6,6 +6,7 @@ import multiprocessing
 import signal
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from automl_sparse.execution._base import Executor
@@ -24,15 +25,25 @@ class ProcessExecutor(Executor):
 
     def __init__(self, workers: int, threads: int = 1) -> None:
         self.capacity = workers
-        self._pool = ProcessPoolExecutor(
-            max_workers=workers,
+        self._threads = threads
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.capacity,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_init_worker,
-            initargs=(threads,),
+            initargs=(self._threads,),
         )
 
     def submit(self, fn: Callable[[Any], Any], task: Any) -> Future[Any]:
-        return self._pool.submit(fn, task)
+        try:
+            return self._pool.submit(fn, task)
+        except BrokenProcessPool:
+            # A worker died (killed, out of memory): its trials fail as lost; start a new pool.
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = self._new_pool()
+            return self._pool.submit(fn, task)
 
     def shutdown(self, *, cancel: bool = False) -> None:
         if cancel:

@@ -29,6 +29,7 @@ from automl_sparse.pipeline._finetune import (
     genome,
     run_sparse_finetune,
 )
+from automl_sparse.pipeline._noop import NOOP_PARAM_NAMES, run_noop
 from automl_sparse.training import Reporter
 
 
@@ -38,11 +39,13 @@ class Pipeline:
 
     run: Callable[[TrialContext, Reporter | None], dict[str, Any]]
     param_names: frozenset[str]
+    needs_dense: bool = True
 
 
 PIPELINES: dict[str, Pipeline] = {
     "sparse_finetune": Pipeline(run_sparse_finetune, PARAM_NAMES),
     "aaf": Pipeline(run_aaf, AAF_PARAM_NAMES),
+    "noop": Pipeline(run_noop, NOOP_PARAM_NAMES, needs_dense=False),
 }
 
 

@@ -2,6 +2,7 @@
 
 from automl_sparse.storage import _keys as keys
 from automl_sparse.storage._artifacts import artifact_store, file_lock
+from automl_sparse.storage._lease import LEASE_RENEW_S, LEASE_TTL_S, LeaseHeld, StudyLease
 from automl_sparse.storage._open import (
     GRACE_PERIOD_S,
     HEARTBEAT_INTERVAL_S,
@@ -10,10 +11,16 @@ from automl_sparse.storage._open import (
     quiet_optuna,
     redact,
 )
+from automl_sparse.storage._retry import RetryingRDBStorage
 
 __all__ = [
     "GRACE_PERIOD_S",
     "HEARTBEAT_INTERVAL_S",
+    "LEASE_RENEW_S",
+    "LEASE_TTL_S",
+    "LeaseHeld",
+    "RetryingRDBStorage",
+    "StudyLease",
     "artifact_store",
     "file_lock",
     "heartbeat",

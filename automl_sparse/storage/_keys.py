@@ -14,6 +14,7 @@ Trial user attributes (metrics measured on the pruned, fine-tuned network)
   searched and fixed), ``seed``, ``epochs_run``, ``train_seconds``.
 - ``base_val_accuracy``, ``replaced_val_accuracy`` (``aaf`` pipeline): the base network, and
   the network right after its activations were replaced, before any tuning.
+- ``worker``: host:pid of the process that ran the trial.
 - ``fail_kind`` (``error`` | ``interrupted`` | ``lost``) and ``fail_reason`` on failed trials.
 - ``retry_of``: on a re-queued trial, the number of the trial it repeats.
 """
@@ -37,6 +38,9 @@ EPOCHS_RUN = "epochs_run"
 TRAIN_SECONDS = "train_seconds"
 BASE_VAL_ACCURACY = "base_val_accuracy"
 REPLACED_VAL_ACCURACY = "replaced_val_accuracy"
+
+WORKER = "worker"
+"""host:pid of the process that ran the trial."""
 
 FAIL_KIND = "fail_kind"
 FAIL_REASON = "fail_reason"

@@ -14,6 +14,7 @@ import sqlalchemy
 from sqlalchemy.engine import make_url
 
 from automl_sparse._errors import UserError
+from automl_sparse.storage._retry import RetryingRDBStorage
 
 HEARTBEAT_INTERVAL_S = 5
 GRACE_PERIOD_S = 30
@@ -47,19 +48,27 @@ def quiet_optuna() -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
-def open_storage(url: str) -> optuna.storages.RDBStorage:
-    """Open (creating tables if needed) the study database at ``url``, with heartbeats on."""
+def open_storage(
+    url: str,
+    *,
+    heartbeat_interval: int = HEARTBEAT_INTERVAL_S,
+    grace_period: int = GRACE_PERIOD_S,
+) -> optuna.storages.RDBStorage:
+    """Open (creating tables if needed) the study database at ``url``, with heartbeats on.
+
+    Calls retry with backoff while the database is briefly unreachable (see ``_retry``).
+    """
     quiet_optuna()
     try:
         make_url(url)
     except sqlalchemy.exc.ArgumentError:
         raise UserError(f"storage URL {url!r} is not a SQLAlchemy URL") from None
     try:
-        return optuna.storages.RDBStorage(
+        return RetryingRDBStorage(
             url,
             engine_kwargs=_engine_kwargs(url),
-            heartbeat_interval=HEARTBEAT_INTERVAL_S,
-            grace_period=GRACE_PERIOD_S,
+            heartbeat_interval=heartbeat_interval,
+            grace_period=grace_period,
         )
     except (sqlalchemy.exc.SQLAlchemyError, ImportError, OSError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
@@ -68,7 +77,8 @@ def open_storage(url: str) -> optuna.storages.RDBStorage:
 
 @contextmanager
 def heartbeat(storage: optuna.storages.RDBStorage, trial_id: int) -> Iterator[None]:
-    """Record a heartbeat for ``trial_id`` every few seconds while the block runs."""
+    """Record a heartbeat for ``trial_id`` every interval while the block runs."""
+    interval = storage.get_heartbeat_interval() or HEARTBEAT_INTERVAL_S
     stop = threading.Event()
 
     def beat() -> None:
@@ -76,7 +86,7 @@ def heartbeat(storage: optuna.storages.RDBStorage, trial_id: int) -> Iterator[No
             # A database blip must not kill the trial; the next beat retries.
             with contextlib.suppress(Exception):
                 storage.record_heartbeat(trial_id)
-            if stop.wait(HEARTBEAT_INTERVAL_S):
+            if stop.wait(interval):
                 return
 
     thread = threading.Thread(target=beat, name=f"heartbeat-{trial_id}", daemon=True)

@@ -12,11 +12,17 @@ from automl_sparse import __version__
 from automl_sparse._errors import UserError
 from automl_sparse.config import StudyConfig, load_study_config
 from automl_sparse.pipeline import study_data
-from automl_sparse.storage import keys, open_storage, redact
+from automl_sparse.storage import StudyLease, keys, open_storage, redact
 from automl_sparse.study._check import check_config
-from automl_sparse.study._coordinator import Coordinator
+from automl_sparse.study._coordinator import Coordinator, rdb_engine
 
 ProgressFn = Callable[[int, int | None, str], None]
+
+
+def _open(url: str, config: StudyConfig) -> optuna.storages.RDBStorage:
+    return open_storage(
+        url, heartbeat_interval=config.faults.heartbeat_s, grace_period=config.faults.grace_s
+    )
 
 
 def _run(
@@ -27,8 +33,9 @@ def _run(
     progress: ProgressFn | None,
 ) -> optuna.Study:
     coordinator = Coordinator(study, config, url, log=log, on_progress=progress)
-    coordinator.prepare()
-    coordinator.run()
+    with StudyLease(rdb_engine(study), study.study_name) as lease:
+        coordinator.prepare()
+        coordinator.run(lease)
     return study
 
 
@@ -67,7 +74,7 @@ def create(
         study_data(config)  # missing data files are reported before the database is touched
     except UserError as error:
         raise UserError(f"{Path(path).resolve()}: {error}") from None
-    rdb = open_storage(url)
+    rdb = _open(url, config)
     if config.name in optuna.get_all_study_names(rdb):
         raise UserError(
             f"study {config.name!r} already exists in {redact(url)}; continue it with "
@@ -127,6 +134,7 @@ def reopen(name: str, url: str, *, n_trials: int | None = None) -> PreparedStudy
             update={"budget": config.budget.model_copy(update={"n_trials": n_trials})}
         )
     check_config(config)
+    study = optuna.load_study(study_name=name, storage=_open(url, config))
     return PreparedStudy(study, config, url)
 
 

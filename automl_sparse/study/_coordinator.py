@@ -1,7 +1,8 @@
 """The coordinator: asks the sampler, dispatches trials, re-queues lost ones, keeps the budget.
 
 It never tells results: workers write them to the study database, which is the single source
-of truth. The budget counts finished trials (complete, stopped, or failed for good).
+of truth. The budget counts finished trials (complete, stopped, or failed for good). Only the
+holder of the study's lease coordinates; a second coordinator is refused.
 """
 
 from __future__ import annotations
@@ -12,57 +13,79 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import optuna
+import sqlalchemy
 from optuna.trial import FrozenTrial, TrialState
 
+from automl_sparse._errors import UserError
 from automl_sparse.activations import activation_slots
 from automl_sparse.config import StudyConfig
 from automl_sparse.execution import Executor, create_executor
-from automl_sparse.pipeline import TrialContext, dense_path, ensure_dense, study_data, study_model
+from automl_sparse.pipeline import (
+    TrialContext,
+    dense_path,
+    ensure_dense,
+    get_pipeline,
+    study_data,
+    study_model,
+)
 from automl_sparse.samplers import create_sampler
 from automl_sparse.spaces import Param, expand, sample
-from automl_sparse.storage import keys
+from automl_sparse.storage import StudyLease, keys
 from automl_sparse.study._worker import TrialOutcome, TrialTask, run_trial
 
-_POLL_S = 1.0
+_POLL_S = 0.5
+_SWEEP_S = 5.0
+"""How often the whole study is re-read: stale trials reaped, the budget recounted."""
 
 
 class Interrupted(Exception):
     """The user stopped the study (Ctrl-C); running trials were marked for re-running."""
 
 
-def _retried_numbers(trials: Iterable[FrozenTrial]) -> dict[int, int]:
-    """Lineage root -> how many retries it has had."""
-    counts: dict[int, int] = {}
-    for trial in trials:
-        root = trial.user_attrs.get(keys.RETRY_OF)
-        if root is not None:
-            counts[root] = counts.get(root, 0) + 1
-    return counts
+def rdb_engine(study: optuna.Study) -> sqlalchemy.Engine:
+    """The SQLAlchemy engine under a study's storage (Optuna wraps RDB storage in a cache)."""
+    storage = study._storage
+    return getattr(storage, "_backend", storage).engine  # type: ignore[no-any-return]
 
 
 def _root(trial: FrozenTrial) -> int:
     return int(trial.user_attrs.get(keys.RETRY_OF, trial.number))
 
 
+def _retries(trials: Iterable[FrozenTrial]) -> dict[int, int]:
+    """Lineage root -> how many re-runs it has had."""
+    counts: dict[int, int] = {}
+    for trial in trials:
+        if keys.RETRY_OF in trial.user_attrs:
+            root = int(trial.user_attrs[keys.RETRY_OF])
+            counts[root] = counts.get(root, 0) + 1
+    return counts
+
+
+def _latest_of_lineage(trials: list[FrozenTrial]) -> dict[int, int]:
+    latest: dict[int, int] = {}
+    for trial in trials:
+        root = _root(trial)
+        latest[root] = max(latest.get(root, -1), trial.number)
+    return latest
+
+
 def count_finished(trials: list[FrozenTrial]) -> int:
-    """Trials that count against the budget: complete, stopped, or failed and not re-queued."""
-    retried_roots = set(_retried_numbers(trials))
+    """Trials that count against the budget: complete, stopped, or failed and not re-run."""
+    latest = _latest_of_lineage(trials)
     finished = 0
     for trial in trials:
         if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
             finished += 1
-        elif trial.state == TrialState.FAIL:
-            finished += not _superseded(trial, trials, retried_roots)
+        elif trial.state == TrialState.FAIL and latest[_root(trial)] == trial.number:
+            finished += not _retryable(trial)
     return finished
 
 
-def _superseded(trial: FrozenTrial, trials: list[FrozenTrial], roots: set[int]) -> bool:
-    """Whether a later trial of the same lineage repeats this failed one."""
-    root = _root(trial)
-    return root in roots and any(_root(t) == root and t.number > trial.number for t in trials)
+def _retryable(trial: FrozenTrial) -> bool:
+    return trial.user_attrs.get(keys.FAIL_KIND, keys.FAIL_LOST) != keys.FAIL_ERROR
 
 
 @dataclass
@@ -91,26 +114,26 @@ class Coordinator:
         self._running: dict[Future[TrialOutcome], _Running] = {}
         self._starting: _Running | None = None  # asked, being submitted (inline: running)
         self._params: list[Param] = []
+        self._finished = 0
 
     # --- preparation ------------------------------------------------------------------------
 
     def prepare(self) -> None:
         """Train (or find) the dense network, expand the space for the model's slots."""
-        dense = ensure_dense(self.config, log=self._log)
-        self.study.set_user_attr(
-            keys.STUDY_DENSE,
-            {
-                "key": dense.key,
-                "val_accuracy": dense.val_accuracy,
-                "test_accuracy": dense.test_accuracy,
-            },
-        )
+        if get_pipeline(self.config.pipeline).needs_dense:
+            dense = ensure_dense(self.config, log=self._log)
+            self.study.set_user_attr(
+                keys.STUDY_DENSE,
+                {
+                    "key": dense.key,
+                    "val_accuracy": dense.val_accuracy,
+                    "test_accuracy": dense.test_accuracy,
+                },
+            )
         data = study_data(self.config)
-        slots = list(
-            activation_slots(study_model(self.config, data, self.config.pretrain.activation))
-        )
-        assert not isinstance(self.config.space, str)
-        self._params = expand(self.config.space, slots)
+        model = study_model(self.config, data, self.config.pretrain.activation)
+        assert not isinstance(self.config.space, str), "the loader inlines space files"
+        self._params = expand(self.config.space, list(activation_slots(model)))
         self.study.sampler = self._sampler()
 
     def _sampler(self) -> optuna.samplers.BaseSampler:
@@ -126,12 +149,15 @@ class Coordinator:
 
     # --- the budget -------------------------------------------------------------------------
 
-    def _finished(self) -> int:
-        return count_finished(self.study.get_trials(deepcopy=False))
+    def _sweep(self) -> None:
+        """Reap stale trials, re-queue what must re-run, recount the budget from the database."""
+        optuna.storages.fail_stale_trials(self.study)
+        trials = self.study.get_trials(deepcopy=False)
+        self._requeue(trials)
+        self._finished = count_finished(self.study.get_trials(deepcopy=False))
 
     def _best(self) -> str:
-        trials = self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-        if not trials:
+        if not self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
             return "-"
         if len(self.study.directions) > 1:
             return f"{len(self.study.best_trials)} on the Pareto front"
@@ -144,6 +170,7 @@ class Coordinator:
 
     def _submit(self, executor: Executor) -> None:
         trial = self.study.ask()
+        self._starting = _Running(trial._trial_id, trial.number)  # Ctrl-C from here: re-run it
         values = sample(trial, self._params)
         root = int(trial.user_attrs.get(keys.RETRY_OF, trial.number))
         seed = self.config.seed + root
@@ -158,42 +185,45 @@ class Coordinator:
             work_dir=self._study_dir("trials") / str(trial.number),
         )
         task = TrialTask(self._url, self.study.study_name, trial._trial_id, trial.number, context)
-        self._starting = _Running(trial._trial_id, trial.number)
         self._running[executor.submit(run_trial, task)] = self._starting
         self._starting = None
 
-    def _collect(self, future: Future[TrialOutcome]) -> None:
+    def _collect(self, future: Future[TrialOutcome]) -> bool:
+        """Take a finished future; True when its trial counts against the budget."""
         running = self._running.pop(future)
         error = future.exception()
         if error is None:
-            return
-        # The worker itself broke (not the pipeline, whose errors it records): record it here.
+            return True  # the worker wrote a final state: complete, stopped or failed for good
+        # The worker itself broke (killed, out of memory): the trial is lost and re-runs.
         storage = self.study._storage
         if storage.get_trial(running.trial_id).state == TrialState.RUNNING:
             storage.set_trial_user_attr(running.trial_id, keys.FAIL_KIND, keys.FAIL_LOST)
             storage.set_trial_user_attr(running.trial_id, keys.FAIL_REASON, repr(error))
             storage.set_trial_state_values(running.trial_id, TrialState.FAIL)
+        self._requeue(self.study.get_trials(deepcopy=False))
+        return False
 
     # --- faults -----------------------------------------------------------------------------
 
-    def requeue_failed(self) -> None:
+    def _requeue(self, trials: list[FrozenTrial]) -> None:
         """Re-queue failed trials that were interrupted, or lost within ``max_retries``."""
-        optuna.storages.fail_stale_trials(self.study)
-        trials = self.study.get_trials(deepcopy=False)
-        retries = _retried_numbers(trials)
-        requeued = {_root(t) for t in trials if t.state in (TrialState.WAITING, TrialState.RUNNING)}
+        retries = _retries(trials)
+        latest = _latest_of_lineage(trials)
         for trial in trials:
-            if trial.state != TrialState.FAIL or _superseded(trial, trials, set(retries)):
+            root = _root(trial)
+            if trial.state != TrialState.FAIL or latest[root] != trial.number:
                 continue
             kind = trial.user_attrs.get(keys.FAIL_KIND, keys.FAIL_LOST)
-            root = _root(trial)
-            if kind == keys.FAIL_ERROR or root in requeued:
+            if not _retryable(trial):
                 continue
-            if kind == keys.FAIL_LOST and retries.get(root, 0) >= self.config.max_retries:
+            if kind == keys.FAIL_LOST and retries.get(root, 0) >= self.config.faults.max_retries:
                 continue
             self.study.enqueue_trial(trial.params, user_attrs={keys.RETRY_OF: root})
-            requeued.add(root)
             self._log(f"re-queued trial {trial.number} ({kind}) as a retry of trial {root}")
+
+    def requeue_failed(self) -> None:
+        """Reap stale trials and re-queue those that must re-run (see :meth:`_requeue`)."""
+        self._sweep()
 
     def _interrupt(self) -> None:
         storage = self.study._storage
@@ -203,42 +233,59 @@ class Coordinator:
                 storage.set_trial_user_attr(running.trial_id, keys.FAIL_KIND, keys.FAIL_INTERRUPTED)
                 storage.set_trial_state_values(running.trial_id, TrialState.FAIL)
         self._running.clear()
-        self.requeue_failed()
+        self._sweep()
 
     # --- the loop ---------------------------------------------------------------------------
 
-    def run(self) -> None:
-        """Run until the budget is spent; on Ctrl-C mark running trials and raise Interrupted."""
-        budget = self.config.budget
-        target = budget.n_trials if budget.n_trials is not None else math.inf
-        deadline = time.monotonic() + budget.timeout if budget.timeout else math.inf
+    def _executor(self) -> Executor:
         spec = self.config.executor
-        executor = create_executor(spec.name, workers=spec.workers, threads=spec.threads_per_trial)
+        return create_executor(
+            spec.name,
+            workers=spec.workers,
+            threads=spec.threads_per_trial,
+            cpus_per_trial=spec.cpus_per_trial,
+            gpus_per_trial=spec.gpus_per_trial,
+            address=spec.address,
+        )
+
+    def run(self, lease: StudyLease | None = None) -> None:
+        """Run until the budget is spent; on Ctrl-C mark running trials and raise Interrupted.
+
+        With ``lease``, stop as soon as another coordinator has taken the study over.
+        """
+        executor = self._executor()
         try:
-            self.requeue_failed()
-            while True:
-                finished = self._finished()
-                self._on_progress(finished, budget.n_trials, self._best())
-                while (
-                    len(self._running) < executor.capacity
-                    and finished + len(self._running) < target
-                    and time.monotonic() < deadline
-                ):
-                    self._submit(executor)
-                if not self._running:
-                    break
-                done, _ = wait(list(self._running), timeout=_POLL_S, return_when=FIRST_COMPLETED)
-                for future in done:
-                    self._collect(future)
-                self.requeue_failed()
+            self._loop(executor, lease)
         except KeyboardInterrupt:
             executor.shutdown(cancel=True)
             self._interrupt()
             raise Interrupted from None
         executor.shutdown()
-        self._on_progress(self._finished(), budget.n_trials, self._best())
 
-
-def running_params(trial: FrozenTrial) -> dict[str, Any]:
-    """Every parameter of a trial, searched and fixed (as recorded when it was asked)."""
-    return dict(trial.user_attrs.get(keys.PARAMS, trial.params))
+    def _loop(self, executor: Executor, lease: StudyLease | None) -> None:
+        budget = self.config.budget
+        target = budget.n_trials if budget.n_trials is not None else math.inf
+        deadline = time.monotonic() + budget.timeout if budget.timeout else math.inf
+        self._sweep()
+        swept = time.monotonic()
+        while True:
+            if lease is not None and lease.lost.is_set():
+                raise UserError(f"the lease of study {self.study.study_name!r} was taken over")
+            self._on_progress(self._finished, budget.n_trials, self._best())
+            while (
+                len(self._running) < executor.capacity
+                and self._finished + len(self._running) < target
+                and time.monotonic() < deadline
+            ):
+                self._submit(executor)
+            if not self._running:
+                self._sweep()  # a last look: lost trials may have been re-queued
+                if self._finished >= target or time.monotonic() >= deadline:
+                    break
+                continue
+            done, _ = wait(list(self._running), timeout=_POLL_S, return_when=FIRST_COMPLETED)
+            self._finished += sum(self._collect(future) for future in done)
+            if time.monotonic() - swept > _SWEEP_S:
+                self._sweep()
+                swept = time.monotonic()
+        self._on_progress(self._finished, budget.n_trials, self._best())

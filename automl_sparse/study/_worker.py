@@ -7,7 +7,10 @@ it decides early stopping itself by asking the study's stopper after each epoch.
 
 from __future__ import annotations
 
+import functools
+import os
 import shutil
+import socket
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -104,10 +107,16 @@ def _attach_files(storage: optuna.storages.BaseStorage, task: TrialTask) -> None
     shutil.rmtree(work_dir, ignore_errors=True)
 
 
+@functools.lru_cache(maxsize=4)
+def _storage(url: str, heartbeat_s: int, grace_s: int) -> optuna.storages.RDBStorage:
+    """One storage (engine, connection pool) per worker process, reused by its trials."""
+    return open_storage(url, heartbeat_interval=heartbeat_s, grace_period=grace_s)
+
+
 def run_trial(task: TrialTask) -> TrialOutcome:
     """Run one trial to a final state in the study database and say how it ended."""
     config = task.context.config
-    storage = open_storage(task.storage_url)
+    storage = _storage(task.storage_url, config.faults.heartbeat_s, config.faults.grace_s)
     stopper = create_stopper(
         config.stopping.name, len(config.objectives), **config.stopping.options
     )
@@ -122,6 +131,7 @@ def run_trial(task: TrialTask) -> TrialOutcome:
         study, task.trial_id, first if first in _EPOCH_METRICS else "val_accuracy"
     )
     pipeline = get_pipeline(config.pipeline)
+    storage.set_trial_user_attr(task.trial_id, keys.WORKER, f"{socket.gethostname()}:{os.getpid()}")
     with heartbeat(storage, task.trial_id):
         try:
             metrics = pipeline.run(task.context, reporter)
