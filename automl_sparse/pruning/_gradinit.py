@@ -91,7 +91,7 @@ def gradinit(
             for s in scales.values():
                 s.clamp_(min=min_scale)
     _write_back(model, base, scales, saved)
-    return {n: float(s) for n, s in scales.items()}
+    return {n: float(s.detach()) for n, s in scales.items()}
 
 
 def _objective(
