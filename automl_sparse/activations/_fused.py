@@ -129,10 +129,9 @@ class _FNeuron(torch.autograd.Function):
     ) -> torch.Tensor:
         size = intercept.shape[-1]
         u = torch.mul(x, inv_r).add_(shift).clamp_(0.0, size - 1.0)
-        index = _grouped(u, groups).long()
-        table_b = intercept.reshape(1, groups, size).expand(index.shape[0], groups, size)
-        table_d = slope.reshape(1, groups, size).expand(index.shape[0], groups, size)
-        y = table_b.gather(-1, index).addcmul_(table_d.gather(-1, index), _grouped(u, groups))
+        ug = _grouped(u, groups)
+        index = ug.long()
+        y = _lookup(intercept, slope, index, ug)
         ctx.save_for_backward(u, slope)
         ctx.inv_r, ctx.groups = inv_r, groups
         return y.reshape(x.shape)
@@ -152,16 +151,45 @@ class _FNeuron(torch.autograd.Function):
             dx = dx.reshape(g.shape)
         db = dd = None
         if need_b or need_d:
-            if groups > 1:
-                offsets = torch.arange(groups, device=index.device) * size
-                index = index + offsets.reshape(1, groups, 1)
-            flat, acc = index.reshape(-1), _accumulator_dtype(g.dtype)
-            gf = gu.reshape(-1).to(acc)
-            zeros = torch.zeros(groups * size, dtype=acc, device=g.device)
-            db = zeros.scatter_add(0, flat, gf).reshape(slope.shape).to(g.dtype)
-            gxu = gf.mul(uu.reshape(-1))
-            dd = zeros.scatter_add_(0, flat, gxu).reshape(slope.shape).to(g.dtype)
+            acc = _accumulator_dtype(g.dtype)
+            gf = gu.to(acc)
+            db = _scatter_sum(index, gf, size).reshape(slope.shape).to(g.dtype)
+            dd = _scatter_sum(index, gf * uu, size).reshape(slope.shape).to(g.dtype)
         return dx, db, dd, None, None, None
+
+
+def _lookup(
+    intercept: torch.Tensor, slope: torch.Tensor, index: torch.Tensor, u: torch.Tensor
+) -> torch.Tensor:
+    """``intercept[index] + slope[index] * u`` over ``(a, groups, l)`` with tables ``(groups, m)``.
+
+    float32/float64 tables are packed into one complex table: a single gather reads the index
+    once (about 3x faster than two gathers on the CPU); other dtypes gather twice.
+    """
+    groups, size = intercept.shape
+    shape = (index.shape[0], groups, size)
+    if intercept.dtype in (torch.float32, torch.float64):
+        packed = torch.complex(intercept, slope).reshape(1, groups, size).expand(shape)
+        pair = packed.gather(-1, index)
+        return torch.addcmul(pair.real, pair.imag, u)
+    low = intercept.reshape(1, groups, size).expand(shape).gather(-1, index)
+    return low.addcmul_(slope.reshape(1, groups, size).expand(shape).gather(-1, index), u)
+
+
+def _scatter_sum(index: torch.Tensor, src: torch.Tensor, size: int) -> torch.Tensor:
+    """Per group, the sums of ``src`` by table entry ``index``: ``(groups, size)``.
+
+    Few groups (layer, channel) scatter into ``(a, groups, size)`` and sum over ``a``; many
+    (per element) offset the index by group and scatter into one flat table.
+    """
+    a, groups, _ = index.shape
+    if a * groups * size <= index.numel():
+        out = torch.zeros(a, groups, size, dtype=src.dtype, device=src.device)
+        return out.scatter_add_(-1, index, src).sum(0)
+    offsets = torch.arange(groups, device=index.device).reshape(1, groups, 1) * size
+    flat = torch.zeros(groups * size, dtype=src.dtype, device=src.device)
+    flat.scatter_add_(0, (index + offsets).reshape(-1), src.reshape(-1))
+    return flat.reshape(groups, size)
 
 
 def _grouped(t: torch.Tensor, groups: int) -> torch.Tensor:
