@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+FAST_FAULTS = {"heartbeat_s": 1, "grace_s": 3, "max_retries": 2, "lease_s": 3.0}
+"""Fault settings that make reaping and lease expiry happen within seconds in tests."""
+
 
 def tiny_study(name: str, **overrides: Any) -> dict[str, Any]:
     """A real study that runs in seconds: LeNet-5 on 16x16 digits, 1-2 epochs per trial."""
@@ -26,5 +29,25 @@ def tiny_study(name: str, **overrides: Any) -> dict[str, Any]:
         "budget": {"n_trials": 3},
         "executor": {"name": "inline"},
     }
+    study.update(overrides)
+    return study
+
+
+def noop_study(
+    name: str, *, epochs: int = 4, sleep_s: float = 0.25, **overrides: Any
+) -> dict[str, Any]:
+    """A study whose trials train nothing: ``epochs`` reports, ``sleep_s`` apart."""
+    study = tiny_study(
+        name,
+        pipeline="noop",
+        space={
+            "x": {"low": 0.0, "high": 1.0},
+            "y": {"low": 0.0, "high": 1.0},
+            "epochs": epochs,
+            "sleep_s": sleep_s,
+        },
+        sampler={"name": "random"},
+        faults=FAST_FAULTS,
+    )
     study.update(overrides)
     return study

@@ -262,6 +262,8 @@ class FaultSpec(Strict):
     heartbeat_s: int = Field(default=5, ge=1)
     grace_s: int = Field(default=30, ge=2)
     max_retries: int = Field(default=1, ge=0)
+    lease_s: float = Field(default=30.0, ge=2.0)
+    """A coordinator that stops renewing its lease (it died) loses it after this long."""
 
     @model_validator(mode="after")
     def _grace_after_beats(self) -> FaultSpec:

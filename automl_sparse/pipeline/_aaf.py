@@ -116,5 +116,6 @@ def run_aaf(ctx: TrialContext, reporter: Reporter | None = None) -> dict[str, An
         keys.PER_LAYER_SPARSITY: layer_sparsity(model),
         keys.ACTIVATIONS: genes,
         keys.EPOCHS_RUN: len(history),
+        keys.RESUMED_EPOCHS: sum(r.restored for r in history),
         keys.TRAIN_SECONDS: time.perf_counter() - started,
     }

@@ -152,5 +152,6 @@ def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> 
         keys.PER_LAYER_SPARSITY: layer_sparsity(model),
         keys.ACTIVATIONS: genes,
         keys.EPOCHS_RUN: len(history),
+        keys.RESUMED_EPOCHS: sum(r.restored for r in history),
         keys.TRAIN_SECONDS: time.perf_counter() - started,
     }

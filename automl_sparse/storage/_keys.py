@@ -11,7 +11,8 @@ Trial user attributes (metrics measured on the pruned, fine-tuned network)
   (2 x multiply-accumulates of conv/linear with kept weights), ``latency_ms`` (median CPU
   forward time of one input), ``per_layer_sparsity`` (layer path -> sparsity),
   ``activations`` (slot path -> activation name), ``params`` (every parameter of the trial,
-  searched and fixed), ``seed``, ``epochs_run``, ``train_seconds``.
+  searched and fixed), ``seed``, ``epochs_run``, ``resumed_epochs`` (read back from a lost attempt's
+  checkpoint), ``train_seconds``.
 - ``base_val_accuracy``, ``replaced_val_accuracy`` (``aaf`` pipeline): the base network, and
   the network right after its activations were replaced, before any tuning.
 - ``worker``: host:pid of the process that ran the trial.
@@ -36,6 +37,8 @@ PARAMS = "params"
 SEED = "seed"
 EPOCHS_RUN = "epochs_run"
 TRAIN_SECONDS = "train_seconds"
+RESUMED_EPOCHS = "resumed_epochs"
+"""Epochs a re-run trial read back from the lost attempt's checkpoint instead of training."""
 BASE_VAL_ACCURACY = "base_val_accuracy"
 REPLACED_VAL_ACCURACY = "replaced_val_accuracy"
 

@@ -33,7 +33,10 @@ def _run(
     progress: ProgressFn | None,
 ) -> optuna.Study:
     coordinator = Coordinator(study, config, url, log=log, on_progress=progress)
-    with StudyLease(rdb_engine(study), study.study_name) as lease:
+    lease_s = config.faults.lease_s
+    with StudyLease(
+        rdb_engine(study), study.study_name, ttl_s=lease_s, renew_s=lease_s / 6
+    ) as lease:
         coordinator.prepare()
         coordinator.run(lease)
     return study

@@ -7,6 +7,7 @@ holder of the study's lease coordinates; a second coordinator is refused.
 
 from __future__ import annotations
 
+import datetime
 import math
 import time
 from collections.abc import Callable, Iterable
@@ -152,6 +153,7 @@ class Coordinator:
     def _sweep(self) -> None:
         """Reap stale trials, re-queue what must re-run, recount the budget from the database."""
         optuna.storages.fail_stale_trials(self.study)
+        self._reap_never_started()
         trials = self.study.get_trials(deepcopy=False)
         self._requeue(trials)
         self._finished = count_finished(self.study.get_trials(deepcopy=False))
@@ -162,6 +164,24 @@ class Coordinator:
         if len(self.study.directions) > 1:
             return f"{len(self.study.best_trials)} on the Pareto front"
         return f"{self.study.best_value:.4f}"
+
+    def _reap_never_started(self) -> None:
+        """Fail RUNNING trials that no worker ever took up (their coordinator died first).
+
+        A worker records itself (``worker``) and heartbeats as it starts; trials it never
+        reached have neither, so Optuna's heartbeat reaper cannot see them. Only this
+        coordinator (the lease holder) asks trials, so any such trial not its own is lost.
+        """
+        ours = {r.trial_id for r in self._running.values()}
+        limit = datetime.datetime.now() - datetime.timedelta(seconds=self.config.faults.grace_s)
+        storage = self.study._storage
+        for trial in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+            started = trial.datetime_start
+            if trial._trial_id in ours or keys.WORKER in trial.user_attrs or started is None:
+                continue
+            if started < limit:
+                storage.set_trial_user_attr(trial._trial_id, keys.FAIL_KIND, keys.FAIL_LOST)
+                storage.set_trial_state_values(trial._trial_id, TrialState.FAIL)
 
     # --- dispatch ---------------------------------------------------------------------------
 

@@ -44,6 +44,8 @@ class EpochResult:
     val_loss: float
     val_accuracy: float
     seconds: float
+    restored: bool = False
+    """True when the epoch was read back from a checkpoint rather than trained now."""
 
 
 class Reporter(Protocol):
@@ -125,7 +127,7 @@ class _Run:
         load_state_with_masks(self.model, state["model"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.schedule.load_state_dict(state["schedule"])
-        self.history = [EpochResult(**r) for r in state["history"]]
+        self.history = [EpochResult(**{**r, "restored": True}) for r in state["history"]]
 
     def epoch(self, data_train: TensorDataset, seed: int) -> float:
         epoch = len(self.history) + 1
