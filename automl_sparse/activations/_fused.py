@@ -281,3 +281,127 @@ def rotated(x: torch.Tensor, a: torch.Tensor, kind: str) -> torch.Tensor:
     if kind == "relu":
         return _RotatedReLU.apply(x, a)
     return _RotatedSmooth.apply(x, a, kind)
+
+
+# SAFS ``alpha * op(beta * x)`` for the operators with their own parameters (Loni et al.,
+# https://arxiv.org/abs/2305.10964). Each operator gives its value and, from ``z = beta*x`` and
+# ``ga = g*alpha``, the gradient wrt ``z``, its parameters' gradients and (if asked) its value.
+
+OpGrad = tuple[torch.Tensor, list[torch.Tensor], torch.Tensor | None]
+
+
+def _swish_value(z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+    return torch.mul(z, p).sigmoid_().mul_(z)
+
+
+def _swish_grad(z: torch.Tensor, ga: torch.Tensor, p: torch.Tensor, value: bool) -> OpGrad:
+    s = torch.mul(z, p).sigmoid_()
+    t = _aten.sigmoid_backward(ga, s).mul_(z)  # ga * z * s * (1 - s)
+    v = z * s if value else None
+    return torch.mul(ga, s).addcmul_(t, p), [_reduce_product(t, z, p)], v
+
+
+def _tanhsoft1_value(z: torch.Tensor, p1: torch.Tensor) -> torch.Tensor:
+    return torch.mul(z, p1).tanh_().mul_(F.softplus(z))
+
+
+def _tanhsoft1_grad(z: torch.Tensor, ga: torch.Tensor, p1: torch.Tensor, value: bool) -> OpGrad:
+    th = torch.mul(z, p1).tanh_()
+    sp = F.softplus(z)
+    a = _aten.tanh_backward(ga * sp, th)  # ga * softplus(z) * (1 - tanh^2)
+    v = th * sp if value else None
+    dz = _aten.softplus_backward(ga * th, z, 1.0, 20.0).addcmul_(a, p1)
+    return dz, [_reduce_product(a, z, p1)], v
+
+
+def _srs_value(z: torch.Tensor, p1: torch.Tensor, p2: torch.Tensor) -> torch.Tensor:
+    e = torch.div(z, p2).neg_().clamp_(max=SRS_EXP_LIMIT).exp_()
+    return z / torch.div(z, p1).add_(e)
+
+
+def _srs_grad(
+    z: torch.Tensor, ga: torch.Tensor, p1: torch.Tensor, p2: torch.Tensor, value: bool
+) -> OpGrad:
+    m = torch.div(z, p2).neg_()
+    live = m <= SRS_EXP_LIMIT  # where the clamped exponent still depends on z and p2
+    e = m.clamp_(max=SRS_EXP_LIMIT).exp_()
+    r = torch.div(z, p1).add_(e).reciprocal_()
+    v = z * r
+    q = torch.mul(v, v).mul_(ga)  # ga * v^2
+    e_live = torch.where(live, e, 0.0)
+    dp1 = _reduce(q, p1) / (p1 * p1)
+    dp2 = -_reduce_product(q, e_live, p2) / (p2 * p2)
+    dz = e_live.mul_(z).div_(p2).add_(e).mul_(r).mul_(r).mul_(ga)
+    return dz, [dp1, dp2], v if value else None
+
+
+def _acon_c_value(
+    z: torch.Tensor, p1: torch.Tensor, p2: torch.Tensor, p3: torch.Tensor
+) -> torch.Tensor:
+    w = torch.mul(z, p1 - p2)
+    return torch.mul(w, p3).sigmoid_().mul_(w).addcmul_(z, p2)
+
+
+def _acon_c_grad(
+    z: torch.Tensor, ga: torch.Tensor, p1: torch.Tensor, p2: torch.Tensor, p3: torch.Tensor,
+    value: bool,
+) -> OpGrad:  # fmt: skip
+    dp = p1 - p2
+    w = torch.mul(z, dp)
+    s = torch.mul(w, p3).sigmoid_()
+    t = _aten.sigmoid_backward(ga, s).mul_(w)  # ga * w * s * (1 - s)
+    gh = torch.mul(ga, s).addcmul_(t, p3)  # ga * d(w*s)/dw
+    dp1 = _reduce_product(gh, z, p1)
+    dp2 = _reduce_product(ga, z, p2) - dp1
+    dp3 = _reduce_product(t, w, p3)
+    v = w.mul(s).addcmul_(z, p2) if value else None
+    return gh.mul_(dp).addcmul_(ga, p2), [dp1, dp2, dp3], v
+
+
+SRS_EXP_LIMIT = 60.0
+"""SRS clamps ``-x/p2`` here: ``exp`` stays finite (and its gradient not NaN) far left."""
+
+SAFS_FUSED: dict[str, tuple[Any, Any]] = {
+    "swish": (_swish_value, _swish_grad),
+    "tanhsoft1": (_tanhsoft1_value, _tanhsoft1_grad),
+    "srs": (_srs_value, _srs_grad),
+    "acon_c": (_acon_c_value, _acon_c_grad),
+}
+"""SAFS operators with a fused ``alpha * op(beta*x)``: value and gradient functions."""
+
+
+class _ScaledOp(torch.autograd.Function):
+    """``alpha * op(beta * x)``; saves ``x`` and the scalars only (autograd would keep
+    ``beta*x``, the operator's intermediates and its output)."""
+
+    @staticmethod
+    def forward(
+        ctx: FunctionCtx,
+        x: torch.Tensor,
+        alpha: torch.Tensor,
+        beta: torch.Tensor,
+        op: str,
+        *ps: torch.Tensor,
+    ) -> torch.Tensor:
+        y = SAFS_FUSED[op][0](torch.mul(x, beta), *ps).mul_(alpha)
+        ctx.save_for_backward(x, alpha, beta, *ps)
+        ctx.op = op
+        return y
+
+    @staticmethod
+    def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        x, alpha, beta, *ps = ctx.saved_tensors
+        need_x, need_alpha, need_beta = ctx.needs_input_grad[:3]
+        dz, dps, v = SAFS_FUSED[ctx.op][1](torch.mul(x, beta), g * alpha, *ps, value=need_alpha)
+        dalpha = _reduce_product(g, v, alpha) if need_alpha else None
+        dbeta = _reduce_product(dz, x, beta) if need_beta else None
+        dx = dz.mul_(beta) if need_x else None
+        return dx, dalpha, dbeta, None, *dps
+
+
+def safs(
+    x: torch.Tensor, alpha: torch.Tensor, beta: torch.Tensor, op: str, *ps: torch.Tensor
+) -> torch.Tensor:
+    """SAFS ``alpha * op(beta * x)`` for an operator in :data:`SAFS_FUSED`."""
+    alpha, beta, *ps = _like(x, alpha, beta, *ps)
+    return _ScaledOp.apply(x, alpha, beta, op, *ps)

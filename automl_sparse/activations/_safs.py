@@ -21,11 +21,19 @@ import torch.nn.functional as F
 from torch import nn
 
 from automl_sparse._errors import UserError, unknown_name
+from automl_sparse.activations import _fused
 from automl_sparse.activations._fixed import SymExp, SymLog
+from automl_sparse.activations._fused import SRS_EXP_LIMIT
 from automl_sparse.activations._registry import register_activation
 
-_SRS_EXP_LIMIT = 60.0
-"""SRS clamps ``-x/p2`` here: ``exp`` stays finite (and its gradient not NaN) far left."""
+_FUSED_PARAMS: dict[str, tuple[str, ...]] = {
+    "swish": ("p",),
+    "tanhsoft1": ("p1",),
+    "acon_c": ("p1", "p2", "p3"),
+    "srs": ("p1", "p2"),
+}
+"""Operators whose ``alpha * op(beta*x)`` runs as one fused autograd function, and the
+order in which their parameters go to it (see ``_fused.SAFS_FUSED``)."""
 
 
 def _scalar(value: float) -> nn.Parameter:
@@ -80,7 +88,7 @@ class SoftRootSign(nn.Module):
         self.p1, self.p2 = _scalar(p1), _scalar(p2)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x / (x / self.p1 + torch.exp((-x / self.p2).clamp(max=_SRS_EXP_LIMIT)))
+        return x / (x / self.p1 + torch.exp((-x / self.p2).clamp(max=SRS_EXP_LIMIT)))
 
 
 _OPERATORS: dict[str, Callable[..., nn.Module]] = {
@@ -132,7 +140,11 @@ class SafsActivation(nn.Module):
             p.requires_grad_(True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.alpha * self.op(self.beta * x)
+        names = _FUSED_PARAMS.get(self.op_name)
+        if names is None:
+            return self.alpha * self.op(self.beta * x)
+        ps = [getattr(self.op, n) for n in names]
+        return _fused.safs(x, self.alpha, self.beta, self.op_name, *ps)
 
     def extra_repr(self) -> str:
         return f"op={self.op_name!r}, train_scale={self.alpha.requires_grad}"

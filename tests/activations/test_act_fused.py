@@ -7,7 +7,15 @@ import pytest
 import torch
 from torch import nn
 
-from automl_sparse.activations import AHAF, LEAF, FNeuron, RotatedGELU, RotatedReLU, RotatedSiLU
+from automl_sparse.activations import (
+    AHAF,
+    LEAF,
+    FNeuron,
+    RotatedGELU,
+    RotatedReLU,
+    RotatedSiLU,
+    SafsActivation,
+)
 from automl_sparse.activations._adaptive import AdaptiveActivation
 
 SHAPE = (3, 2, 2, 3)
@@ -92,3 +100,28 @@ def test_rotated_relu_zero_slope_gets_no_slope_gradient() -> None:
         module.slope[0] = 0.0
     module(torch.rand(4, 2) + 0.1).sum().backward()
     assert module.slope.grad[0] == 0 and module.slope.grad[1] > 0
+
+
+@pytest.mark.parametrize("op", ["swish", "tanhsoft1", "acon_c", "srs"])
+def test_fused_safs_matches_the_operator_module_with_autograd(op: str) -> None:
+    """The fused ``alpha * op(beta*x)`` vs autograd through the plain operator module, with
+    every parameter moved off its init; SRS inputs reach its clamped far-left region."""
+    module = SafsActivation(op, train_scale=True).double()
+    gen = torch.Generator().manual_seed(4)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.mul_(1 + 0.3 * torch.rand((), generator=gen, dtype=p.dtype))
+    x = torch.cat([torch.randn(50, generator=gen, dtype=torch.float64) * 4, FAR_LEFT])
+    x.requires_grad_()
+    y = module(x)
+    ref = module.alpha * module.op(module.beta * x)
+    g = torch.randn(y.shape, generator=gen, dtype=y.dtype)
+    params = list(module.parameters())
+    got = torch.autograd.grad(y, [x, *params], g)
+    want = torch.autograd.grad(ref, [x, *params], g)
+    torch.testing.assert_close(y, ref)
+    for a, b in zip(got, want, strict=True):
+        torch.testing.assert_close(a, b)
+
+
+FAR_LEFT = torch.tensor([-1e4, -300.0, -250.0], dtype=torch.float64)
