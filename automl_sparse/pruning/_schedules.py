@@ -20,7 +20,9 @@ from automl_sparse.pruning._prune import PruneReport, Scope, prune
 def gmp_sparsity(step: int, final: float, start: int, end: int, initial: float = 0.0) -> float:
     """Zhu and Gupta's cubic schedule s_t = s_f + (s_i - s_f)(1 - (t - t0)/(n dt))^3, with
     n dt = end - start, clamped to [start, end] (https://arxiv.org/abs/1710.01878)."""
-    progress = min(max((step - start) / max(end - start, 1), 0.0), 1.0)
+    if step >= end:
+        return final
+    progress = min(max((step - start) / (end - start), 0.0), 1.0)
     return final + (initial - final) * (1.0 - progress) ** 3
 
 

@@ -88,3 +88,10 @@ def test_lottery_ticket_rounds_rewind_and_rate() -> None:
             assert get_mask(module) is None
             torch.testing.assert_close(module.running_mean, initial[f"{name}.running_mean"])
     assert all(negatives_trained)  # negative weights are trained, not frozen
+
+
+def test_gmp_with_no_window_prunes_once_to_the_final(lenet: nn.Module) -> None:
+    gmp = GradualMagnitudePruning(lenet, 0.8, start_step=3, end_step=3)
+    assert gmp.step(2) is None
+    report = gmp.step(3)
+    assert report is not None and report.achieved == pytest.approx(0.8, abs=1e-3)
