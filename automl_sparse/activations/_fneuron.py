@@ -34,8 +34,10 @@ class FNeuron(AdaptiveActivation):
     """F-Neuron: ``count + 2`` learnable weights on triangular memberships over ``[left, right]``.
 
     With the defaults (``[-4, 4]``, ``count=16``) there are 18 weights per parameter set;
-    ``init_as="tanh"`` follows tanh within about 0.019. The table is read by index
-    (``O(1)`` extra memory per element), not by materialising all memberships.
+    ``init_as="tanh"`` follows tanh within about 0.019. The forward pass buckets each input
+    (``k = floor((x - left)/r) + 1``) and reads one intercept/slope pair of the segment from a
+    table instead of summing ``count + 2`` memberships; backward scatter-adds into the table
+    (``_fused._FNeuron``). Only one float per element is kept for backward.
     """
 
     param_names = ("weight",)

