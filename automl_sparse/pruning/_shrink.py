@@ -7,8 +7,9 @@ is ``Conv2d | Linear -> [BatchNorm] -> slot -> [pool | dropout | flatten] -> Con
 with nothing else reading the tensors in between: the producer's filters (and bias), the
 BatchNorm entries, the slot's slopes and the consumer's input channels (input features after a
 flatten). Anything else is left alone, so residual networks shrink only inside a block (the
-first convolution of a basic block), never at an addition; grouped and depthwise convolutions
-and modules called twice are not shrunk. Masks attached to the layers are sliced alongside.
+first convolution of a basic block), never at an addition; grouped and depthwise convolutions,
+HYDRA scored layers and modules called twice are not shrunk. Masks attached to the layers are
+sliced alongside.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ _PASS_CHANNELS = (
     nn.MaxPool2d, nn.AvgPool2d, nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d,
     nn.Dropout, nn.Dropout2d, nn.Identity,
 )  # fmt: skip
-_LAYERS = (nn.Conv2d, nn.Linear)
 
 
 class _Tracer(fx.Tracer):
@@ -64,6 +64,11 @@ def _module(gm: fx.GraphModule, node: fx.Node) -> nn.Module | None:
     return gm.get_submodule(str(node.target)) if node.op == "call_module" else None
 
 
+def _dense_layer(module: nn.Module | None) -> bool:
+    """A plain Linear or ungrouped Conv2d (not a subclass such as a HYDRA scored layer)."""
+    return type(module) is nn.Linear or (type(module) is nn.Conv2d and module.groups == 1)
+
+
 def _only_user(node: fx.Node) -> bool:
     return len(node.users) == 1
 
@@ -79,8 +84,7 @@ def _producer(gm: fx.GraphModule, slot: fx.Node) -> tuple[str, list[str]] | None
         node = node.args[0]
     if not isinstance(node, fx.Node) or not _only_user(node):
         return None
-    layer = _module(gm, node)
-    if isinstance(layer, nn.Linear) or (isinstance(layer, nn.Conv2d) and layer.groups == 1):
+    if _dense_layer(_module(gm, node)):
         return str(node.target), norms
     return None
 
@@ -113,7 +117,7 @@ def _follow(gm: fx.GraphModule, node: fx.Node, user: fx.Node, per_channel: int) 
     module = _module(gm, user)
     if user.args[:1] != (node,) or (module is not None and len(user.args) > 1):
         return None
-    if isinstance(module, nn.Linear) or (isinstance(module, nn.Conv2d) and module.groups == 1):
+    if _dense_layer(module):
         return str(user.target)
     if isinstance(module, _PASS_CHANNELS):
         return per_channel
