@@ -115,7 +115,7 @@ class _FNeuron(torch.autograd.Function):
 
     ``u = clamp(x * inv_r + shift, 0, n)`` is saved (one float per element); backward gathers
     ``D[k]`` for ``dx`` and scatter-adds ``g`` and ``g*u`` into the table gradients. Tables are
-    ``(groups, n + 1)``; ``x`` is read as ``(a, groups, l)`` (see :func:`_grouped`).
+    ``(groups, n + 1)``; ``x`` is read as ``(a, tables, l)`` (see :func:`_bucket`).
     """
 
     @staticmethod
@@ -130,8 +130,7 @@ class _FNeuron(torch.autograd.Function):
     ) -> torch.Tensor:
         size = intercept.shape[-1]
         u = torch.mul(x, inv_r).add_(shift).clamp_(0.0, size - 1.0)
-        ug = _grouped(u, groups)
-        index = ug.long()
+        index, ug = _bucket(u, groups, size)
         y = _lookup(intercept, slope, index, ug)
         ctx.save_for_backward(u, slope)
         ctx.inv_r, ctx.groups = inv_r, groups
@@ -142,63 +141,72 @@ class _FNeuron(torch.autograd.Function):
         u, slope = ctx.saved_tensors
         groups, size = ctx.groups, slope.shape[-1]
         need_x, need_b, need_d = ctx.needs_input_grad[:3]
-        gu = _grouped(g, groups)
-        uu = _grouped(u, groups)
-        index = uu.long()
+        index, uu = _bucket(u, groups, size)
+        gu = g.reshape(uu.shape)
+        a, tables, _ = index.shape
         dx = None
         if need_x:
-            table = (slope * ctx.inv_r).reshape(1, groups, size)
-            dx = table.expand(index.shape[0], groups, size).gather(-1, index).mul_(gu)
+            table = (slope * ctx.inv_r).reshape(1, tables, -1)
+            dx = table.expand(a, tables, table.shape[-1]).gather(-1, index).mul_(gu)
             dx = dx.reshape(g.shape)
         db = dd = None
         if need_b or need_d:
             acc = _accumulator_dtype(g.dtype)
             gf = gu.to(acc)
-            db = _scatter_sum(index, gf, size).reshape(slope.shape).to(g.dtype)
-            dd = _scatter_sum(index, gf * uu, size).reshape(slope.shape).to(g.dtype)
+            m = groups * size // tables
+            db = _scatter_sum(index, gf, m).reshape(slope.shape).to(g.dtype)
+            dd = _scatter_sum(index, gf * uu, m).reshape(slope.shape).to(g.dtype)
         return dx, db, dd, None, None, None
+
+
+def _bucket(u: torch.Tensor, groups: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Table indices of ``u`` and ``u`` itself, both shaped ``(a, tables, l)``.
+
+    Layer sharing is one table (``(1, 1, numel)``), channel sharing one per channel
+    (``(N, C, H*W)``). With one element per group (per-element sharing, or ``(N, C)`` inputs
+    shared per channel) the index is offset by group so that all groups read one flat table
+    (``(N, 1, groups)``): a gather along rows of one element each would be slow.
+    """
+    grouped = u.reshape(1, 1, -1) if groups == 1 else u.reshape(u.shape[0], groups, -1)
+    index = grouped.long()
+    if groups == 1 or grouped.shape[-1] > 1:
+        return index, grouped
+    offsets = torch.arange(groups, device=u.device) * size
+    return (index + offsets.reshape(1, groups, 1)).reshape(-1, 1, groups), grouped.reshape(
+        -1, 1, groups
+    )
 
 
 def _lookup(
     intercept: torch.Tensor, slope: torch.Tensor, index: torch.Tensor, u: torch.Tensor
 ) -> torch.Tensor:
-    """``intercept[index] + slope[index] * u`` over ``(a, groups, l)`` with tables ``(groups, m)``.
+    """``intercept[index] + slope[index] * u`` over ``(a, tables, l)`` (see :func:`_bucket`).
 
     float32/float64 tables are packed into one complex table: a single gather reads the index
     once (about 3x faster than two gathers on the CPU); other dtypes gather twice.
     """
-    groups, size = intercept.shape
-    shape = (index.shape[0], groups, size)
+    a, tables, _ = index.shape
+    intercept, slope = intercept.reshape(1, tables, -1), slope.reshape(1, tables, -1)
+    shape = (a, tables, intercept.shape[-1])
     if intercept.dtype in (torch.float32, torch.float64):
-        packed = torch.complex(intercept, slope).reshape(1, groups, size).expand(shape)
-        pair = packed.gather(-1, index)
+        pair = torch.complex(intercept, slope).expand(shape).gather(-1, index)
         return torch.addcmul(pair.real, pair.imag, u)
-    low = intercept.reshape(1, groups, size).expand(shape).gather(-1, index)
-    return low.addcmul_(slope.reshape(1, groups, size).expand(shape).gather(-1, index), u)
+    low = intercept.expand(shape).gather(-1, index)
+    return low.addcmul_(slope.expand(shape).gather(-1, index), u)
 
 
 def _scatter_sum(index: torch.Tensor, src: torch.Tensor, size: int) -> torch.Tensor:
-    """Per group, the sums of ``src`` by table entry ``index``: ``(groups, size)``.
+    """Sums of ``src`` by table entry: ``(tables, size)`` for ``index`` ``(a, tables, l)``.
 
-    Few groups (layer, channel) scatter into ``(a, groups, size)`` and sum over ``a``; many
-    (per element) offset the index by group and scatter into one flat table.
+    Scatters into ``(a, tables, size)`` and sums over ``a`` when that is small (layer,
+    channel), else (one flat table, ``tables == 1``) into ``size`` entries directly.
     """
-    a, groups, _ = index.shape
-    if a * groups * size <= index.numel():
-        out = torch.zeros(a, groups, size, dtype=src.dtype, device=src.device)
+    a, tables, _ = index.shape
+    if a * tables * size <= 4 * index.numel() or tables > 1:
+        out = torch.zeros(a, tables, size, dtype=src.dtype, device=src.device)
         return out.scatter_add_(-1, index, src).sum(0)
-    offsets = torch.arange(groups, device=index.device).reshape(1, groups, 1) * size
-    flat = torch.zeros(groups * size, dtype=src.dtype, device=src.device)
-    flat.scatter_add_(0, (index + offsets).reshape(-1), src.reshape(-1))
-    return flat.reshape(groups, size)
-
-
-def _grouped(t: torch.Tensor, groups: int) -> torch.Tensor:
-    """``t`` as ``(a, groups, l)``: one group for layer sharing, ``C`` per channel (dim 1) and
-    ``prod(shape[1:])`` per element."""
-    if groups == 1:
-        return t.reshape(1, 1, -1)
-    return t.reshape(t.shape[0], groups, -1)
+    flat = torch.zeros(size, dtype=src.dtype, device=src.device)
+    return flat.scatter_add_(0, index.reshape(-1), src.reshape(-1)).reshape(1, size)
 
 
 def _accumulator_dtype(dtype: torch.dtype) -> torch.dtype:

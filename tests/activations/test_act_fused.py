@@ -125,3 +125,12 @@ def test_fused_safs_matches_the_operator_module_with_autograd(op: str) -> None:
 
 
 FAR_LEFT = torch.tensor([-1e4, -300.0, -250.0], dtype=torch.float64)
+
+
+@pytest.mark.parametrize("sharing", ["layer", "channel", "element"])
+def test_fneuron_gradcheck_on_nc_inputs(sharing: str) -> None:
+    """(N, C) inputs: per-channel tables have one element per group (the flat-table path)."""
+    sets = {"layer": {}, "channel": {"num_channels": 4}, "element": {"shape": (4,)}}
+    module = FNeuron("random", sharing=sharing, generator=5, **sets[sharing]).double()
+    x = torch.randn(5, 4, generator=torch.Generator().manual_seed(6), dtype=torch.float64) * 3
+    _check(module, x)
