@@ -9,10 +9,12 @@ machine a 2-thread OpenMP region waits for whichever core another process holds 
 kernel then takes ~8 ms instead of 0.15 ms), so 2-thread figures measure the neighbours. Every
 configuration is warmed up, then the configurations take turns step by step (round robin, so
 that load from other processes hits them all alike); the median step time of each is divided
-by ReLU's, and so is the fastest step (the least disturbed one) as a cross-check. Memory is the bytes of the distinct storages saved for backward during the
-forward pass (``torch.autograd.graph.saved_tensors_hooks``; parameters left out, the input batch
-and pooling indices counted), which is deterministic on the CPU and is what grows with the
-batch on an accelerator. Targets (issue 3): time at most 1.5x ReLU, memory at most 1.3x.
+by ReLU's, and so is the fastest step (the least disturbed one) as a cross-check.
+
+Memory is the bytes of the distinct storages saved for backward during the forward pass
+(``torch.autograd.graph.saved_tensors_hooks``; parameters left out, the input batch and pooling
+indices counted), which is deterministic on the CPU and is what grows with the batch on an
+accelerator. Targets (issue 3): time at most 1.5x ReLU, memory at most 1.3x.
 """
 
 from __future__ import annotations
