@@ -11,7 +11,7 @@ Trial user attributes (metrics measured on the pruned, fine-tuned network)
   (2 x multiply-accumulates of conv/linear with kept weights), ``latency_ms`` (median CPU
   forward time of one input), ``per_layer_sparsity`` (layer path -> sparsity),
   ``activations`` (slot path -> activation name), ``params`` (every parameter of the trial,
-  searched and fixed), ``seed``, ``epochs_run``, ``resumed_epochs`` (read back from a lost attempt's
+  searched and fixed), ``epochs_run``, ``resumed_epochs`` (read back from a lost attempt's
   checkpoint), ``train_seconds``.
 - ``base_val_accuracy``, ``replaced_val_accuracy`` (``aaf`` pipeline): the base network, and
   the network right after its activations were replaced, before any tuning.
@@ -34,7 +34,6 @@ LATENCY_MS = "latency_ms"
 PER_LAYER_SPARSITY = "per_layer_sparsity"
 ACTIVATIONS = "activations"
 PARAMS = "params"
-SEED = "seed"
 EPOCHS_RUN = "epochs_run"
 TRAIN_SECONDS = "train_seconds"
 RESUMED_EPOCHS = "resumed_epochs"

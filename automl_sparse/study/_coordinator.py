@@ -195,7 +195,6 @@ class Coordinator:
         root = int(trial.user_attrs.get(keys.RETRY_OF, trial.number))
         seed = self.config.seed + root
         trial.set_user_attr(keys.PARAMS, values)
-        trial.set_user_attr(keys.SEED, seed)
         context = TrialContext(
             self.config,
             values,
@@ -288,10 +287,12 @@ class Coordinator:
         deadline = time.monotonic() + budget.timeout if budget.timeout else math.inf
         self._sweep()
         swept = time.monotonic()
+        changed = True
         while True:
             if lease is not None and lease.lost.is_set():
                 raise UserError(f"the lease of study {self.study.study_name!r} was taken over")
-            self._on_progress(self._finished, budget.n_trials, self._best())
+            if changed:
+                self._on_progress(self._finished, budget.n_trials, self._best())
             while (
                 len(self._running) < executor.capacity
                 and self._finished + len(self._running) < target
@@ -305,7 +306,9 @@ class Coordinator:
                 continue
             done, _ = wait(list(self._running), timeout=_POLL_S, return_when=FIRST_COMPLETED)
             self._finished += sum(self._collect(future) for future in done)
+            changed = bool(done)
             if time.monotonic() - swept > _SWEEP_S:
                 self._sweep()
                 swept = time.monotonic()
+                changed = True
         self._on_progress(self._finished, budget.n_trials, self._best())

@@ -19,6 +19,7 @@ import optuna
 from optuna.artifacts import upload_artifact
 from optuna.trial import TrialState
 
+from automl_sparse.config import StoppingSpec
 from automl_sparse.pipeline import TrialContext, get_pipeline
 from automl_sparse.stopping import create_stopper
 from automl_sparse.storage import artifact_store, heartbeat, keys, open_storage
@@ -113,18 +114,26 @@ def _storage(url: str, heartbeat_s: int, grace_s: int) -> optuna.storages.RDBSto
     return open_storage(url, heartbeat_interval=heartbeat_s, grace_period=grace_s)
 
 
+@functools.lru_cache(maxsize=8)
+def _study(
+    storage: optuna.storages.RDBStorage, name: str, stopping: str, n_objectives: int
+) -> optuna.Study:
+    """The study as this worker sees it: its stopper judges trials, its sampler is never used."""
+    spec = StoppingSpec.model_validate_json(stopping)
+    return optuna.load_study(
+        study_name=name,
+        storage=storage,
+        sampler=optuna.samplers.RandomSampler(),
+        pruner=create_stopper(spec.name, n_objectives, **spec.options),
+    )
+
+
 def run_trial(task: TrialTask) -> TrialOutcome:
     """Run one trial to a final state in the study database and say how it ended."""
     config = task.context.config
     storage = _storage(task.storage_url, config.faults.heartbeat_s, config.faults.grace_s)
-    stopper = create_stopper(
-        config.stopping.name, len(config.objectives), **config.stopping.options
-    )
-    study = optuna.load_study(
-        study_name=task.study_name,
-        storage=storage,
-        sampler=optuna.samplers.RandomSampler(),
-        pruner=stopper,
+    study = _study(
+        storage, task.study_name, config.stopping.model_dump_json(), len(config.objectives)
     )
     first = config.objectives[0].metric
     reporter = StudyReporter(
