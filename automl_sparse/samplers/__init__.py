@@ -1,5 +1,24 @@
-"""Samplers by name. They ARE Optuna samplers: ``create_sampler("tpe", seed=0)``."""
+"""Samplers by name. They ARE Optuna samplers: ``create_sampler("tpe", seed=0)``.
 
-from automl_sparse.samplers._registry import create_sampler, list_samplers, register_sampler
+Optuna's (tpe, random, cmaes, gp, nsga2, nsga3, qmc, grid), SMAC3 (smac) and the SAFS local
+searches over the activation genome (lahc, sa, rs, ga).
+"""
 
-__all__ = ["create_sampler", "list_samplers", "register_sampler"]
+from automl_sparse.samplers import _optuna, _safs, _smac  # noqa: F401  (they register)
+from automl_sparse.samplers._registry import (
+    check_sampler,
+    create_sampler,
+    list_samplers,
+    register_sampler,
+)
+from automl_sparse.samplers._safs import GenomeSampler
+from automl_sparse.samplers._smac import SmacSampler
+
+__all__ = [
+    "GenomeSampler",
+    "SmacSampler",
+    "check_sampler",
+    "create_sampler",
+    "list_samplers",
+    "register_sampler",
+]

@@ -36,51 +36,6 @@ def register_sampler(
     return decorate
 
 
-@register_sampler("tpe", multi_objective=True)
-def _tpe(
-    seed: int | None, n_objectives: int, *, space: Any = None, **options: Any
-) -> optuna.samplers.BaseSampler:
-    # multivariate + group model conditional spaces jointly; constant_liar keeps parallel
-    # workers from proposing the same point while earlier trials are still running.
-    defaults = {"multivariate": True, "group": True, "constant_liar": True}
-    return optuna.samplers.TPESampler(seed=seed, **{**defaults, **options})
-
-
-@register_sampler("random", multi_objective=True)
-def _random(
-    seed: int | None, n_objectives: int, *, space: Any = None, **options: Any
-) -> optuna.samplers.BaseSampler:
-    return optuna.samplers.RandomSampler(seed=seed, **options)
-
-
-@register_sampler("nsga2", multi_objective=True)
-def _nsga2(
-    seed: int | None, n_objectives: int, *, space: Any = None, **options: Any
-) -> optuna.samplers.BaseSampler:
-    return optuna.samplers.NSGAIISampler(seed=seed, **options)
-
-
-@register_sampler("nsga3", multi_objective=True)
-def _nsga3(
-    seed: int | None, n_objectives: int, *, space: Any = None, **options: Any
-) -> optuna.samplers.BaseSampler:
-    return optuna.samplers.NSGAIIISampler(seed=seed, **options)
-
-
-@register_sampler("cmaes")
-def _cmaes(
-    seed: int | None, n_objectives: int, *, space: Any = None, **options: Any
-) -> optuna.samplers.BaseSampler:
-    return optuna.samplers.CmaEsSampler(seed=seed, **options)
-
-
-@register_sampler("qmc", multi_objective=True)
-def _qmc(
-    seed: int | None, n_objectives: int, *, space: Any = None, **options: Any
-) -> optuna.samplers.BaseSampler:
-    return optuna.samplers.QMCSampler(seed=seed, **options)
-
-
 def list_samplers() -> list[str]:
     """Every registered sampler name, sorted."""
     return sorted(_REGISTRY)

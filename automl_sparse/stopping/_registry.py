@@ -8,6 +8,7 @@ from typing import Any
 import optuna
 
 from automl_sparse._errors import UserError, unknown_name
+from automl_sparse.stopping._pareto import ParetoStopper
 
 StopperBuilder = Callable[..., optuna.pruners.BasePruner]
 
@@ -39,6 +40,7 @@ def register_stopper(
 
 
 register_stopper("none", multi_objective=True)(optuna.pruners.NopPruner)
+register_stopper("pareto", multi_objective=True)(ParetoStopper)
 register_stopper("median")(
     lambda **kw: optuna.pruners.MedianPruner(
         **{"n_startup_trials": _STARTUP_TRIALS, "n_warmup_steps": 1, **kw}
@@ -78,5 +80,5 @@ def create_stopper(name: str, n_objectives: int = 1, **options: Any) -> optuna.p
     check_stopper(name, n_objectives)
     try:
         return _REGISTRY[name](**options)
-    except TypeError as error:
+    except (TypeError, ValueError) as error:
         raise UserError(f"stopping {name!r}: bad option: {error}") from None
