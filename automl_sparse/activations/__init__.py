@@ -14,6 +14,9 @@ Families (../shared/METHODS.md sections 1, 2, 3, 5):
   ``sharing`` in ``"layer" | "channel" | "element"``; ``rotated_relu``, ``rotated_gelu``,
   ``rotated_silu`` (per channel). Channel and element sharing without ``num_channels`` /
   ``shape`` create lazy parameters shaped by the first input.
+- speed and memory: LEAF, AHAF, F-Neuron, the rotated activations and the parametric SAFS
+  operators run as custom autograd functions with hand-derived backward passes that keep only
+  the input for backward (rotated ReLU only its output); see ``_fused.py`` and BENCHMARKS.md.
 - replacement: :func:`replace_activations`, :func:`wrap_activations`, :func:`load_base_weights`.
 - training: :func:`activation_parameters`, :func:`freeze_all_but_activations`,
   :func:`aaf_param_groups`; plots: :func:`plot_activation_shapes`.

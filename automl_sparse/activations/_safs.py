@@ -118,6 +118,8 @@ class SafsActivation(nn.Module):
 
     ``train_scale`` says whether alpha and beta train (stage 2) or stay frozen (stage 1);
     ``op_kwargs`` set the initial values of a parametric operator (e.g. ``p1=5.0`` for srs).
+    The parametric operators (swish, tanhsoft1, acon_c, srs) run the whole ``alpha*op(beta*x)``
+    as one fused autograd function; ``self.op`` keeps the plain formula as the reference.
     """
 
     def __init__(self, op: str, *, train_scale: bool = False, **op_kwargs: Any) -> None:
