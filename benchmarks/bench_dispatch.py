@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 import uuid
@@ -92,6 +93,7 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--long", type=int, default=1000)
     parser.add_argument("--storage", default=None)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     quiet_optuna()
     folder = Path(tempfile.mkdtemp(prefix="bench-dispatch-"))
@@ -104,9 +106,12 @@ def main() -> None:
     ray.init(num_cpus=_WORKERS, include_dashboard=False, log_to_driver=False)
     ray_start = time.perf_counter() - started
     automl_sparse(url, folder, 4)  # warm the Ray workers (imports), as a long study would
-    plain = plain_optuna(url, args.trials)
-    ours = automl_sparse(url, folder, args.trials)
-    print(f"storage                    : {url.split(':')[0]}")
+    plains, ourses = [], []
+    for _ in range(args.repeats):  # alternate, so that both see the same machine state
+        plains.append(plain_optuna(url, args.trials))
+        ourses.append(automl_sparse(url, folder, args.trials))
+    plain, ours = statistics.median(plains), statistics.median(ourses)
+    print(f"storage                    : {url.split(':')[0]}, medians of {args.repeats} runs")
     print(f"ray.init (once)            : {ray_start:.1f} s")
     print(
         f"plain Optuna, n_jobs=2     : {args.trials / plain:.1f} trials/s ({1000 * plain / args.trials:.1f} ms/trial)"

@@ -30,6 +30,22 @@ def redact(url: str) -> str:
         return "<unparsable storage URL>"
 
 
+def _tune_sqlite(engine: sqlalchemy.Engine) -> None:
+    """WAL journal (readers never block the writer) and commits without a full fsync each.
+
+    In WAL mode ``synchronous=NORMAL`` stays consistent after a crash; a power cut may lose
+    the last commits, which the study survives (a trial whose result was lost is reaped and
+    re-run). Several processes write one file, so lock waits are long rather than failures.
+    """
+
+    @sqlalchemy.event.listens_for(engine, "connect")
+    def _pragmas(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
 def _engine_kwargs(url: str) -> dict[str, Any]:
     if make_url(url).get_backend_name() == "sqlite":
         # Several worker processes write one SQLite file: wait for the lock instead of failing.
@@ -64,7 +80,7 @@ def open_storage(
     except sqlalchemy.exc.ArgumentError:
         raise UserError(f"storage URL {url!r} is not a SQLAlchemy URL") from None
     try:
-        return RetryingRDBStorage(
+        storage = RetryingRDBStorage(
             url,
             engine_kwargs=_engine_kwargs(url),
             heartbeat_interval=heartbeat_interval,
@@ -73,6 +89,10 @@ def open_storage(
     except (sqlalchemy.exc.SQLAlchemyError, ImportError, OSError) as error:
         reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise UserError(f"storage {redact(url)} cannot be reached: {reason}") from None
+    if make_url(url).get_backend_name() == "sqlite":
+        storage.engine.dispose()  # connections made from now on get the pragmas
+        _tune_sqlite(storage.engine)
+    return storage
 
 
 @contextmanager

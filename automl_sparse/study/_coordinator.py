@@ -159,6 +159,7 @@ class Coordinator:
         self._finished = count_finished(self.study.get_trials(deepcopy=False))
 
     def _best(self) -> str:
+        """Best so far for the progress line (re-read from the database at every sweep)."""
         if not self.study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
             return "-"
         if len(self.study.directions) > 1:
@@ -287,12 +288,12 @@ class Coordinator:
         deadline = time.monotonic() + budget.timeout if budget.timeout else math.inf
         self._sweep()
         swept = time.monotonic()
-        changed = True
+        changed, best = True, self._best()
         while True:
             if lease is not None and lease.lost.is_set():
                 raise UserError(f"the lease of study {self.study.study_name!r} was taken over")
             if changed:
-                self._on_progress(self._finished, budget.n_trials, self._best())
+                self._on_progress(self._finished, budget.n_trials, best)
             while (
                 len(self._running) < executor.capacity
                 and self._finished + len(self._running) < target
@@ -303,12 +304,12 @@ class Coordinator:
                 self._sweep()  # a last look: lost trials may have been re-queued
                 if self._finished >= target or time.monotonic() >= deadline:
                     break
+                changed, best = True, self._best()
                 continue
             done, _ = wait(list(self._running), timeout=_POLL_S, return_when=FIRST_COMPLETED)
             self._finished += sum(self._collect(future) for future in done)
             changed = bool(done)
             if time.monotonic() - swept > _SWEEP_S:
                 self._sweep()
-                swept = time.monotonic()
-                changed = True
+                swept, changed, best = time.monotonic(), True, self._best()
         self._on_progress(self._finished, budget.n_trials, self._best())
