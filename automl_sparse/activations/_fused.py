@@ -39,6 +39,37 @@ def _reduce_product(a: torch.Tensor, b: torch.Tensor, p: torch.Tensor) -> torch.
     return _reduce(a * b, p)
 
 
+def _second_order(
+    ctx: Any,
+    g: torch.Tensor,
+    reference: Any,
+    inputs: tuple[torch.Tensor, ...],
+    needs: tuple[bool, ...] | None = None,
+) -> tuple[torch.Tensor | None, ...] | None:
+    """Gradients through the plain ``reference`` formula when backward itself is recorded.
+
+    With ``create_graph=True`` (GraSP, GradInit: second derivatives) grad mode is on inside
+    ``backward``; the fast in-place paths are not differentiable, so the gradient is taken
+    through ``reference(*inputs)`` with autograd instead. Otherwise returns ``None``. The result
+    follows ``needs`` (default ``ctx.needs_input_grad``; non-tensor inputs get ``None``).
+    """
+    if not torch.is_grad_enabled():
+        return None
+    needs = ctx.needs_input_grad if needs is None else needs
+    wrt = [t for t, need in zip(inputs, needs, strict=False) if need]
+    got = iter(torch.autograd.grad(reference(*inputs), wrt, g, create_graph=True))
+    return tuple(next(got) if need else None for need in needs)
+
+
+def _leaf_reference(x: torch.Tensor, p1: torch.Tensor, p2: torch.Tensor, p3: torch.Tensor,
+                    p4: torch.Tensor) -> torch.Tensor:  # fmt: skip
+    return (p1 * x + p2) * torch.sigmoid(p3 * x) + p4
+
+
+def _ahaf_reference(x: torch.Tensor, beta: torch.Tensor, gamma: torch.Tensor) -> torch.Tensor:
+    return beta * x * torch.sigmoid(gamma * x)
+
+
 class _Leaf(torch.autograd.Function):
     """``y = (p1*x + p2) * sigmoid(p3*x) + p4``; saves ``x`` and the parameters only."""
 
@@ -53,6 +84,9 @@ class _Leaf(torch.autograd.Function):
     @staticmethod
     def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         x, p1, p2, p3, p4 = ctx.saved_tensors
+        second = _second_order(ctx, g, _leaf_reference, (x, p1, p2, p3, p4))
+        if second is not None:
+            return second
         need_x, need_p1, need_p2, need_p3, need_p4 = ctx.needs_input_grad
         s = torch.mul(x, p3).sigmoid_()
         gs = g * s
@@ -82,6 +116,9 @@ class _Ahaf(torch.autograd.Function):
     @staticmethod
     def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         x, beta, gamma = ctx.saved_tensors
+        second = _second_order(ctx, g, _ahaf_reference, (x, beta, gamma))
+        if second is not None:
+            return second
         need_x, need_beta, need_gamma = ctx.needs_input_grad
         s = torch.mul(x, gamma).sigmoid_()
         gs = g * s
@@ -113,9 +150,9 @@ def fneuron_tables(weight: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 class _FNeuron(torch.autograd.Function):
     """Bucketed piecewise-linear table: ``k = floor(u)``, ``y = B[k] + D[k] * u``.
 
-    ``u = clamp(x * inv_r + shift, 0, n)`` is saved (one float per element); backward gathers
-    ``D[k]`` for ``dx`` and scatter-adds ``g`` and ``g*u`` into the table gradients. Tables are
-    ``(groups, n + 1)``; ``x`` is read as ``(a, tables, l)`` (see :func:`_bucket`).
+    ``x`` is saved (one float per element) and ``u = clamp(x * inv_r + shift, 0, n)``
+    recomputed; backward gathers ``D[k]`` for ``dx`` and scatter-adds ``g`` and ``g*u`` into the
+    tables. Tables are ``(groups, n + 1)``; ``x`` is read as ``(a, tables, l)`` (:func:`_bucket`).
     """
 
     @staticmethod
@@ -132,15 +169,28 @@ class _FNeuron(torch.autograd.Function):
         u = torch.mul(x, inv_r).add_(shift).clamp_(0.0, size - 1.0)
         index, ug = _bucket(u, groups, size)
         y = _lookup(intercept, slope, index, ug)
-        ctx.save_for_backward(u, slope)
-        ctx.inv_r, ctx.groups = inv_r, groups
+        ctx.save_for_backward(x, intercept, slope)
+        ctx.inv_r, ctx.shift, ctx.groups = inv_r, shift, groups
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
-        u, slope = ctx.saved_tensors
+        x, intercept, slope = ctx.saved_tensors
         groups, size = ctx.groups, slope.shape[-1]
+
+        def reference(x: torch.Tensor, b: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+            u = torch.clamp(x * ctx.inv_r + ctx.shift, 0.0, size - 1.0)
+            index, ug = _bucket(u.detach(), groups, size)
+            a, tables, _ = index.shape
+            b, d = (t.reshape(1, tables, -1).expand(a, tables, -1) for t in (b, d))
+            y = b.gather(-1, index) + d.gather(-1, index) * u.reshape(ug.shape)
+            return y.reshape(x.shape)
+
+        second = _second_order(ctx, g, reference, (x, intercept, slope))
+        if second is not None:
+            return second
         need_x, need_b, need_d = ctx.needs_input_grad[:3]
+        u = torch.mul(x, ctx.inv_r).add_(ctx.shift).clamp_(0.0, size - 1.0)
         index, uu = _bucket(u, groups, size)
         gu = g.reshape(uu.shape)
         a, tables, _ = index.shape
@@ -250,12 +300,16 @@ class _RotatedSmooth(torch.autograd.Function):
     def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         x, a = ctx.saved_tensors
         gelu = ctx.kind == "gelu"
+        act = F.gelu if gelu else F.silu
+        second = _second_order(ctx, g, lambda x, a: a * act(x), (x, a))
+        if second is not None:
+            return second
         dx = da = None
         if ctx.needs_input_grad[0]:
             ga = g * a
             dx = _aten.gelu_backward(ga, x) if gelu else _aten.silu_backward(ga, x)
         if ctx.needs_input_grad[1]:
-            da = _reduce_product(g, F.gelu(x) if gelu else F.silu(x), a)
+            da = _reduce_product(g, act(x), a)
         return dx, da, None
 
 
@@ -382,13 +436,30 @@ def _acon_c_grad(
 SRS_EXP_LIMIT = 60.0
 """SRS clamps ``-x/p2`` here: ``exp`` stays finite (and its gradient not NaN) far left."""
 
-SAFS_FUSED: dict[str, tuple[Any, Any]] = {
-    "swish": (_swish_value, _swish_grad),
-    "tanhsoft1": (_tanhsoft1_value, _tanhsoft1_grad),
-    "srs": (_srs_value, _srs_grad),
-    "acon_c": (_acon_c_value, _acon_c_grad),
+
+def _srs_plain(z: torch.Tensor, p1: torch.Tensor, p2: torch.Tensor) -> torch.Tensor:
+    return z / (z / p1 + torch.exp((-z / p2).clamp(max=SRS_EXP_LIMIT)))
+
+
+def _acon_c_plain(
+    z: torch.Tensor, p1: torch.Tensor, p2: torch.Tensor, p3: torch.Tensor
+) -> torch.Tensor:
+    w = (p1 - p2) * z
+    return w * torch.sigmoid(p3 * w) + p2 * z
+
+
+SAFS_FUSED: dict[str, tuple[Any, Any, Any]] = {
+    "swish": (_swish_value, _swish_grad, lambda z, p: z * torch.sigmoid(p * z)),
+    "tanhsoft1": (
+        _tanhsoft1_value,
+        _tanhsoft1_grad,
+        lambda z, p1: torch.tanh(p1 * z) * F.softplus(z),
+    ),
+    "srs": (_srs_value, _srs_grad, _srs_plain),
+    "acon_c": (_acon_c_value, _acon_c_grad, _acon_c_plain),
 }
-"""SAFS operators with a fused ``alpha * op(beta*x)``: value and gradient functions."""
+"""SAFS operators with a fused ``alpha * op(beta*x)``: value, gradient and plain (autograd,
+twice differentiable) functions."""
 
 
 class _ScaledOp(torch.autograd.Function):
@@ -412,6 +483,17 @@ class _ScaledOp(torch.autograd.Function):
     @staticmethod
     def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         x, alpha, beta, *ps = ctx.saved_tensors
+        plain = SAFS_FUSED[ctx.op][2]
+        needs = ctx.needs_input_grad
+        second = _second_order(
+            ctx,
+            g,
+            lambda x, a, b, *ps: a * plain(b * x, *ps),
+            (x, alpha, beta, *ps),
+            needs[:3] + needs[4:],
+        )
+        if second is not None:
+            return (*second[:3], None, *second[3:])
         need_x, need_alpha, need_beta = ctx.needs_input_grad[:3]
         dz, dps, v = SAFS_FUSED[ctx.op][1](torch.mul(x, beta), g * alpha, *ps, value=need_alpha)
         dalpha = _reduce_product(g, v, alpha) if need_alpha else None

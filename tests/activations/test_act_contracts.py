@@ -47,6 +47,19 @@ def test_gradcheck_float64_inputs_and_parameters(name: str) -> None:
     assert torch.autograd.gradcheck(fn, (_input(torch.float64), *params))
 
 
+@pytest.mark.parametrize("name", list_activations())
+def test_gradgradcheck_float64(name: str) -> None:
+    """Second derivatives (GraSP and GradInit differentiate through backward)."""
+    module = _built(name, torch.float64)
+    names = [n for n, _ in module.named_parameters()]
+    params = [p.detach().clone().requires_grad_() for p in module.parameters()]
+
+    def fn(x: torch.Tensor, *ps: torch.Tensor) -> torch.Tensor:
+        return torch.func.functional_call(module, dict(zip(names, ps, strict=True)), (x,))
+
+    assert torch.autograd.gradgradcheck(fn, (_input(torch.float64), *params))
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16], ids=["fp32", "bf16"])
 @pytest.mark.parametrize("name", list_activations())
 def test_forward_backward_in_float32_and_bfloat16(name: str, dtype: torch.dtype) -> None:
