@@ -108,8 +108,8 @@ def _grid(
     """Every combination of the categorical choices and ``grid_points`` values per range.
 
     Conditional parameters are part of the grid; a combination whose condition does not hold
-    repeats another (Optuna's grid knows no conditions). When the grid is exhausted, Optuna's
-    GridSampler starts over in a new random order.
+    repeats another (Optuna's grid knows no conditions). Once every point was asked, points are
+    asked again (the study's budget decides the end).
     """
     grid = {
         p.name: grid_values(p.spec, grid_points)
@@ -119,4 +119,12 @@ def _grid(
     size = math.prod(len(v) for v in grid.values())
     if size > 10**7:
         raise UserError(f"sampler 'grid': the grid has {size} points; lower grid_points")
-    return optuna.samplers.GridSampler(grid, seed=seed, **options)
+    return _Grid(grid, seed=seed, **options)
+
+
+class _Grid(optuna.samplers.GridSampler):
+    """Optuna's grid, without ``study.stop()`` once exhausted: that works only inside
+    ``study.optimize``; here the study's budget ends the study."""
+
+    def after_trial(self, *args: Any, **kwargs: Any) -> None:
+        return None

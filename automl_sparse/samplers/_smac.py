@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import warnings
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,6 +28,7 @@ from automl_sparse.spaces import (
     to_configspace,
     to_configuration,
 )
+from automl_sparse.storage import keys
 
 _FINISHED = (TrialState.COMPLETE, TrialState.FAIL, TrialState.PRUNED)
 _FACADES = ("hpo", "blackbox")
@@ -48,8 +50,9 @@ class SmacSampler(optuna.samplers.BaseSampler):
 
     Before each ask, every finished trial of the study that SMAC has not been told yet is told,
     whoever ran it (another worker, another sampler, a run before ``resume``): complete trials
-    with cost = value (minimised; maximised objectives negated), failed and stopped trials as
-    ``CRASHED`` with the worst cost seen so far (told once a complete trial exists). The whole
+    with cost = value (minimised; maximised objectives negated), stopped trials and failed ones
+    (``fail_kind`` ``error``) as ``CRASHED`` with the worst cost seen so far (told once a
+    complete trial exists). Interrupted or lost trials are skipped: their retry is told. The whole
     configuration is sampled at once (``sample_relative``): every active parameter, so conditions
     are SMAC's. Enqueued trials (retries) keep their parameters and do not ask SMAC.
 
@@ -105,7 +108,9 @@ class SmacSampler(optuna.samplers.BaseSampler):
         if not search_space or trial.system_attrs.get("fixed_params"):
             return {}
         self.sync(study)
-        info = self._facade.ask()
+        with warnings.catch_warnings():  # numpy's "mean of empty slice" inside SMAC's forest
+            warnings.simplefilter("ignore", RuntimeWarning)
+            info = self._facade.ask()
         self._asked[trial.number] = info
         self._tell_seed = info.seed
         values = from_configuration(info.config)
@@ -140,10 +145,17 @@ class SmacSampler(optuna.samplers.BaseSampler):
         worst = self._worst_cost(study, complete)
         told = 0
         for trial in sorted(trials, key=lambda t: t.number):
-            if trial.state != TrialState.COMPLETE and worst is None:
-                continue  # told once a complete trial gives a finite crash cost
-            told += self._tell(study, trial, worst)
+            if _retried(trial):
+                self._told.add(trial.number)  # its retry, a new trial, is the evaluation
+            elif trial.state == TrialState.COMPLETE or worst is not None:
+                told += self._tell(study, trial, worst)
+            # else: told once a complete trial gives a finite crash cost
         return told
+
+    @property
+    def told(self) -> frozenset[int]:
+        """Numbers of the trials SMAC has been told (or skipped as not evidence)."""
+        return frozenset(self._told)
 
     def _tell(self, study: Study, trial: FrozenTrial, worst: list[float] | None) -> int:
         from smac.runhistory import StatusType, TrialInfo, TrialValue
@@ -212,6 +224,12 @@ class SmacSampler(optuna.samplers.BaseSampler):
             overwrite=True,
             **extra,
         )
+
+
+def _retried(trial: FrozenTrial) -> bool:
+    """A failed trial that was interrupted or lost, not one whose configuration failed."""
+    kind = trial.user_attrs.get(keys.FAIL_KIND, keys.FAIL_LOST)
+    return trial.state == TrialState.FAIL and kind != keys.FAIL_ERROR
 
 
 def _forest(scenario: Any) -> Any:
