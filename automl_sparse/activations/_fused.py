@@ -169,13 +169,13 @@ class _FNeuron(torch.autograd.Function):
         u = torch.mul(x, inv_r).add_(shift).clamp_(0.0, size - 1.0)
         index, ug = _bucket(u, groups, size)
         y = _lookup(intercept, slope, index, ug)
-        ctx.save_for_backward(x, intercept, slope)
+        ctx.save_for_backward(x, slope)
         ctx.inv_r, ctx.shift, ctx.groups = inv_r, shift, groups
         return y.reshape(x.shape)
 
     @staticmethod
     def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
-        x, intercept, slope = ctx.saved_tensors
+        x, slope = ctx.saved_tensors
         groups, size = ctx.groups, slope.shape[-1]
 
         def reference(x: torch.Tensor, b: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
@@ -186,9 +186,11 @@ class _FNeuron(torch.autograd.Function):
             y = b.gather(-1, index) + d.gather(-1, index) * u.reshape(ug.shape)
             return y.reshape(x.shape)
 
-        second = _second_order(ctx, g, reference, (x, intercept, slope))
-        if second is not None:
-            return second
+        if torch.is_grad_enabled():
+            # The intercepts' values enter no derivative; a zero stand-in carries their gradient
+            # (the scatter of g), so the intercept table need not be saved.
+            stand_in = torch.zeros_like(slope).requires_grad_()
+            return _second_order(ctx, g, reference, (x, stand_in, slope))  # type: ignore[return-value]
         need_x, need_b, need_d = ctx.needs_input_grad[:3]
         u = torch.mul(x, ctx.inv_r).add_(ctx.shift).clamp_(0.0, size - 1.0)
         index, uu = _bucket(u, groups, size)
