@@ -11,6 +11,7 @@ trainings, the best network's sparsity and test accuracy, and peak memory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import subprocess
 import sys
@@ -29,10 +30,8 @@ def tree_rss(process: psutil.Process) -> int:
     """Resident memory of a process and all its descendants, in bytes."""
     total = 0
     for p in [process, *process.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.Error):
             total += p.memory_info().rss
-        except psutil.Error:
-            pass
     return total
 
 
@@ -43,8 +42,15 @@ def run(study_file: Path) -> None:
     copy = work / study_file.name
     copy.write_text(yaml.safe_dump(study, sort_keys=False))
     url = f"sqlite:///{work / 'bench.db'}"
-    command = [sys.executable, "-c", "from automl_sparse.cli import main; main()",
-               "launch", str(copy), "--storage", url]
+    command = [
+        sys.executable,
+        "-c",
+        "from automl_sparse.cli import main; main()",
+        "launch",
+        str(copy),
+        "--storage",
+        url,
+    ]
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     watcher = psutil.Process(child.pid)

@@ -24,8 +24,14 @@ from automl_sparse.activations import (
     snapshot_activations,
 )
 from automl_sparse.pipeline._common import build_activation, study_data, study_model
-from automl_sparse.pipeline._finetune import TrialContext, cpu_latency_ms, write_plots
-from automl_sparse.pruning import count_flops, count_params, layer_sparsity, prune, sparsity
+from automl_sparse.pipeline._finetune import (
+    TrialContext,
+    cpu_latency_ms,
+    record,
+    static_metrics,
+    write_plots,
+)
+from automl_sparse.pruning import layer_sparsity, prune
 from automl_sparse.storage import keys
 from automl_sparse.training import Reporter, TrainSettings, evaluate, train
 
@@ -82,6 +88,7 @@ def run_aaf(ctx: TrialContext, reporter: Reporter | None = None) -> dict[str, An
     before = snapshot_activations(model)
     if hp.sparsity > 0:
         prune(model, hp.method, hp.sparsity, scope=hp.scope)  # type: ignore[arg-type]
+    record(reporter, static_metrics(model, data))
     if hp.train == "activations":
         freeze_all_but_activations(model)
     settings = TrainSettings(epochs=hp.epochs, optimizer="adam", lr=hp.lr, batch_size=hp.batch_size)
@@ -109,9 +116,7 @@ def run_aaf(ctx: TrialContext, reporter: Reporter | None = None) -> dict[str, An
         keys.TEST_ACCURACY: test_accuracy,
         keys.BASE_VAL_ACCURACY: base_accuracy,
         keys.REPLACED_VAL_ACCURACY: replaced_accuracy,
-        keys.SPARSITY: sparsity(model),
-        keys.NONZERO_PARAMS: count_params(model),
-        keys.FLOPS: count_flops(model, data.input_shape),
+        **static_metrics(model, data),
         keys.LATENCY_MS: cpu_latency_ms(model, data.input_shape),
         keys.PER_LAYER_SPARSITY: layer_sparsity(model),
         keys.ACTIVATIONS: genes,

@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import torch
 from torch import nn
@@ -24,12 +24,13 @@ from automl_sparse.activations import (
     snapshot_activations,
 )
 from automl_sparse.config import StudyConfig
+from automl_sparse.data import DataSplits
 from automl_sparse.pipeline._common import genome_factory, study_data, study_model
 from automl_sparse.pipeline._plots import plot_layer_sparsity
 from automl_sparse.pruning import count_flops, count_params, layer_sparsity, prune, sparsity
 from automl_sparse.spaces import GENE_PREFIX
 from automl_sparse.storage import keys
-from automl_sparse.training import Reporter, TrainSettings, evaluate, train
+from automl_sparse.training import Reporter, TrainSettings, batches, evaluate, train
 
 _LATENCY_WARMUP = 5
 _LATENCY_RUNS = 30
@@ -75,6 +76,45 @@ def finetune_params(params: Mapping[str, Any]) -> FinetuneParams:
     return FinetuneParams(**{k: v for k, v in params.items() if k in names})
 
 
+_SCORING_BATCHES = 4
+"""Mini-batches of training data that data-dependent pruning scores (SNIP, Taylor, GraSP) see."""
+
+
+class TrialReporter(Reporter, Protocol):
+    """A reporter that can also record metrics known before training ends (after pruning)."""
+
+    def record(self, metrics: dict[str, Any]) -> None: ...
+
+
+def record(reporter: Reporter | None, metrics: dict[str, Any]) -> None:
+    """Record ``metrics`` now when the reporter can (stoppers of several objectives read them)."""
+    if reporter is not None and hasattr(reporter, "record"):
+        reporter.record(metrics)
+
+
+def prune_for_trial(model: nn.Module, hp: FinetuneParams, data: DataSplits, seed: int) -> None:
+    """Prune by the trial's method, giving data-dependent scores a few training batches."""
+    generator = torch.Generator().manual_seed(seed)
+    batches_ = batches(data.train, hp.batch_size, generator)[:_SCORING_BATCHES]
+    prune(
+        model,
+        hp.method,
+        hp.sparsity,
+        scope=hp.scope,  # type: ignore[arg-type]
+        data=batches_,
+        input_shape=data.input_shape,
+    )
+
+
+def static_metrics(model: nn.Module, data: DataSplits) -> dict[str, Any]:
+    """Metrics fixed once the network is pruned."""
+    return {
+        keys.SPARSITY: sparsity(model),
+        keys.NONZERO_PARAMS: count_params(model),
+        keys.FLOPS: count_flops(model, data.input_shape),
+    }
+
+
 @dataclass(frozen=True)
 class TrialContext:
     """What a pipeline needs for one trial; picklable, so that it can travel to a worker."""
@@ -103,11 +143,16 @@ def cpu_latency_ms(model: nn.Module, input_shape: Sequence[int]) -> float:
     return 1000.0 * statistics.median(times)
 
 
+MODEL_FILE = "model.pt"
+"""The trained, pruned network's state dict (masks included), attached to the trial."""
+
+
 def write_plots(ctx: TrialContext, model: nn.Module, before: dict[str, nn.Module]) -> None:
-    """Per-layer sparsity, and learned activation shapes when any activation learns."""
+    """The trained network's state dict, per-layer sparsity, and learned activation shapes."""
     if ctx.work_dir is None:
         return
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), ctx.work_dir / MODEL_FILE)
     plot_layer_sparsity(layer_sparsity(model), ctx.work_dir / "layer_sparsity.png")
     learned = {p: m for p, m in before.items() if any(True for _ in m.parameters())}
     if learned:
@@ -127,7 +172,8 @@ def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> 
     materialize_activations(model, data.train.tensors[0][:2])  # shape lazy per-channel params
     load_base_weights(model, torch.load(ctx.dense_path, weights_only=True))
     before = snapshot_activations(model)
-    prune(model, hp.method, hp.sparsity, scope=hp.scope)  # type: ignore[arg-type]
+    prune_for_trial(model, hp, data, ctx.seed)
+    record(reporter, static_metrics(model, data))
     started = time.perf_counter()
     history = train(
         model,
@@ -145,9 +191,7 @@ def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> 
         keys.VAL_ACCURACY: val_accuracy,
         keys.VAL_LOSS: val_loss,
         keys.TEST_ACCURACY: test_accuracy,
-        keys.SPARSITY: sparsity(model),
-        keys.NONZERO_PARAMS: count_params(model),
-        keys.FLOPS: count_flops(model, data.input_shape),
+        **static_metrics(model, data),
         keys.LATENCY_MS: cpu_latency_ms(model, data.input_shape),
         keys.PER_LAYER_SPARSITY: layer_sparsity(model),
         keys.ACTIVATIONS: genes,

@@ -50,7 +50,9 @@ def _engine_kwargs(url: str) -> dict[str, Any]:
     if make_url(url).get_backend_name() == "sqlite":
         # Several worker processes write one SQLite file: wait for the lock instead of failing.
         return {"connect_args": {"timeout": _SQLITE_BUSY_TIMEOUT_S}}
-    return {"pool_pre_ping": True, "pool_size": 2, "max_overflow": 4}
+    # No pre-ping: a broken connection fails the call, which RetryingRDBStorage repeats after
+    # disposing of the pool; pinging first would cost a round trip on every statement.
+    return {"pool_size": 2, "max_overflow": 4}
 
 
 def quiet_optuna() -> None:

@@ -14,12 +14,14 @@ from __future__ import annotations
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import optuna
 import sqlalchemy.exc
 from optuna.exceptions import StorageInternalError
+from optuna.storages._rdb import models
+from optuna.storages._rdb.storage import _create_scoped_session
 
 _log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ _RETRIED = (
     "set_trial_system_attr",
     "set_trial_user_attr",
     "check_trial_is_updatable",
+    "set_trial_user_attrs",
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -97,6 +100,18 @@ def _retrying(method: F) -> F:
 class RetryingRDBStorage(optuna.storages.RDBStorage):
     """An :class:`optuna.storages.RDBStorage` whose calls survive a brief database outage."""
 
+    def set_trial_user_attrs(self, trial_id: int, attrs: Mapping[str, Any]) -> None:
+        """Set several user attributes of a trial in one transaction (one commit, not one each).
+
+        Uses RDBStorage's per-attribute upsert inside a single session (Optuna 5 internals;
+        the version is pinned below 6).
+        """
+        with _create_scoped_session(self.scoped_session, True) as session:
+            for key, value in attrs.items():
+                self._set_trial_attr_without_commit(
+                    session, models.TrialUserAttributeModel, trial_id, key, value
+                )
+
 
 for _name in _RETRIED:
-    setattr(RetryingRDBStorage, _name, _retrying(getattr(optuna.storages.RDBStorage, _name)))
+    setattr(RetryingRDBStorage, _name, _retrying(getattr(RetryingRDBStorage, _name)))

@@ -11,9 +11,8 @@ import optuna
 from automl_sparse import __version__
 from automl_sparse._errors import UserError
 from automl_sparse.config import StudyConfig, load_study_config
-from automl_sparse.pipeline import study_data
 from automl_sparse.storage import StudyLease, keys, open_storage, redact
-from automl_sparse.study._check import check_config
+from automl_sparse.study._check import check_config, check_expanded_space
 from automl_sparse.study._coordinator import Coordinator, rdb_engine
 
 ProgressFn = Callable[[int, int | None, str], None]
@@ -74,7 +73,7 @@ def create(
     )
     try:
         check_config(config)
-        study_data(config)  # missing data files are reported before the database is touched
+        check_expanded_space(config)  # loads the data: missing files are reported here too
     except UserError as error:
         raise UserError(f"{Path(path).resolve()}: {error}") from None
     rdb = _open(url, config)
@@ -137,6 +136,7 @@ def reopen(name: str, url: str, *, n_trials: int | None = None) -> PreparedStudy
             update={"budget": config.budget.model_copy(update={"n_trials": n_trials})}
         )
     check_config(config)
+    check_expanded_space(config)
     study = optuna.load_study(study_name=name, storage=_open(url, config))
     return PreparedStudy(study, config, url)
 

@@ -11,15 +11,17 @@ from automl_sparse.activations import (
     FNEURON_INITS,
     LEAF_INITS,
     SHARING_MODES,
+    activation_slots,
     list_activations,
 )
 from automl_sparse.config import Categorical, Fixed, FloatRange, IntRange, ParamSpec, StudyConfig
 from automl_sparse.data import check_dataset_name
 from automl_sparse.execution import check_executor
 from automl_sparse.models import list_models
-from automl_sparse.pipeline import SLOT_GROUPS, TRAIN_MODES, get_pipeline
+from automl_sparse.pipeline import SLOT_GROUPS, TRAIN_MODES, get_pipeline, study_data, study_model
 from automl_sparse.pruning import list_pruning_methods
 from automl_sparse.samplers._registry import check_sampler
+from automl_sparse.spaces import check_space, expand
 from automl_sparse.stopping import check_stopper
 from automl_sparse.training import OPTIMIZERS, SCHEDULES
 
@@ -142,3 +144,15 @@ def check_config(config: StudyConfig) -> None:
             f"field 'stopping.name': stopping needs the first objective to be one of "
             f"{sorted(_EPOCH_METRICS)}, but it is {config.objectives[0].metric!r}"
         )
+
+
+def check_expanded_space(config: StudyConfig) -> None:
+    """Expand the space for the study's model and check what its sampler needs of it."""
+    data = study_data(config)
+    model = study_model(config, data, config.pretrain.activation)
+    assert not isinstance(config.space, str), "the loader inlines space files"
+    params = expand(config.space, list(activation_slots(model)))
+    try:
+        check_space(params, configspace=config.sampler.name == "smac")
+    except UserError as error:
+        raise UserError(f"field 'space': {error}") from None

@@ -7,11 +7,12 @@ holder of the study's lease coordinates; a second coordinator is refused.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import math
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,7 +114,9 @@ class Coordinator:
         self._log = log
         self._on_progress = on_progress or (lambda *_: None)
         self._running: dict[Future[TrialOutcome], _Running] = {}
-        self._starting: _Running | None = None  # asked, being submitted (inline: running)
+        self._starting: _Running | None = None  # being submitted (inline: running)
+        self._asking: set[Future[tuple[_Running, TrialTask]]] = set()
+        self._orphans: list[_Running] = []
         self._params: list[Param] = []
         self._finished = 0
 
@@ -189,23 +192,36 @@ class Coordinator:
     def _study_dir(self, kind: str) -> Path:
         return Path(self.config.artifacts or "artifacts") / kind / self.study.study_name
 
-    def _submit(self, executor: Executor) -> None:
+    def _ask(self) -> tuple[_Running, TrialTask]:
+        """Ask the sampler for a trial and make its task (runs in an asker thread).
+
+        Asking is most of the coordinator's work per trial; ``capacity`` asker threads do it
+        side by side, as ``study.optimize(n_jobs=...)`` does, while trials run.
+        """
         trial = self.study.ask()
-        self._starting = _Running(trial._trial_id, trial.number)  # Ctrl-C from here: re-run it
-        values = sample(trial, self._params)
-        root = int(trial.user_attrs.get(keys.RETRY_OF, trial.number))
-        seed = self.config.seed + root
-        trial.set_user_attr(keys.PARAMS, values)
+        asked = _Running(trial._trial_id, trial.number)
+        try:
+            values = sample(trial, self._params)
+            root = int(trial.user_attrs.get(keys.RETRY_OF, trial.number))
+            trial.set_user_attr(keys.PARAMS, values)
+        except BaseException:
+            self._orphans.append(asked)  # asked but never dispatched: fail it for a re-run
+            raise
         context = TrialContext(
             self.config,
             values,
-            seed,
+            self.config.seed + root,
             dense_path(self.config),
             checkpoint=self._study_dir("checkpoints") / f"trial-{root}.pt",
             work_dir=self._study_dir("trials") / str(trial.number),
         )
         task = TrialTask(self._url, self.study.study_name, trial._trial_id, trial.number, context)
-        self._running[executor.submit(run_trial, task)] = self._starting
+        return asked, task
+
+    def _dispatch(self, executor: Executor, asked: Future[tuple[_Running, TrialTask]]) -> None:
+        running, task = asked.result()
+        self._starting = running  # inline executors run the trial inside submit
+        self._running[executor.submit(run_trial, task)] = running
         self._starting = None
 
     def _collect(self, future: Future[TrialOutcome]) -> bool:
@@ -248,7 +264,11 @@ class Coordinator:
     def _interrupt(self) -> None:
         storage = self.study._storage
         starting = [self._starting] if self._starting is not None else []
-        for running in [*self._running.values(), *starting]:
+        for asked in self._asking:
+            with contextlib.suppress(Exception):
+                starting.append(asked.result()[0])
+        self._asking.clear()
+        for running in [*self._running.values(), *starting, *self._orphans]:
             if storage.get_trial(running.trial_id).state == TrialState.RUNNING:
                 storage.set_trial_user_attr(running.trial_id, keys.FAIL_KIND, keys.FAIL_INTERRUPTED)
                 storage.set_trial_state_values(running.trial_id, TrialState.FAIL)
@@ -274,15 +294,20 @@ class Coordinator:
         With ``lease``, stop as soon as another coordinator has taken the study over.
         """
         executor = self._executor()
+        askers = ThreadPoolExecutor(max_workers=executor.capacity, thread_name_prefix="ask")
         try:
-            self._loop(executor, lease)
+            self._loop(executor, askers, lease)
         except KeyboardInterrupt:
             executor.shutdown(cancel=True)
             self._interrupt()
             raise Interrupted from None
+        finally:
+            askers.shutdown(wait=True)
         executor.shutdown()
 
-    def _loop(self, executor: Executor, lease: StudyLease | None) -> None:
+    def _loop(
+        self, executor: Executor, askers: ThreadPoolExecutor, lease: StudyLease | None
+    ) -> None:
         budget = self.config.budget
         target = budget.n_trials if budget.n_trials is not None else math.inf
         deadline = time.monotonic() + budget.timeout if budget.timeout else math.inf
@@ -294,21 +319,28 @@ class Coordinator:
                 raise UserError(f"the lease of study {self.study.study_name!r} was taken over")
             if changed:
                 self._on_progress(self._finished, budget.n_trials, best)
-            while (
-                len(self._running) < executor.capacity
-                and self._finished + len(self._running) < target
-                and time.monotonic() < deadline
-            ):
-                self._submit(executor)
-            if not self._running:
+            busy = len(self._running) + len(self._asking)
+            while busy < executor.capacity and self._finished + busy < target:
+                if time.monotonic() >= deadline:
+                    break
+                self._asking.add(askers.submit(self._ask))
+                busy += 1
+            if not busy:
                 self._sweep()  # a last look: lost trials may have been re-queued
                 if self._finished >= target or time.monotonic() >= deadline:
                     break
                 changed, best = True, self._best()
                 continue
-            done, _ = wait(list(self._running), timeout=_POLL_S, return_when=FIRST_COMPLETED)
-            self._finished += sum(self._collect(future) for future in done)
-            changed = bool(done)
+            pending = [*self._running, *self._asking]
+            done, _ = wait(pending, timeout=_POLL_S, return_when=FIRST_COMPLETED)
+            changed = False
+            for future in done:
+                if future in self._asking:
+                    self._asking.discard(future)  # type: ignore[arg-type]
+                    self._dispatch(executor, future)  # type: ignore[arg-type]
+                else:
+                    self._finished += self._collect(future)  # type: ignore[arg-type]
+                    changed = True
             if time.monotonic() - swept > _SWEEP_S:
                 self._sweep()
                 swept, changed, best = time.monotonic(), True, self._best()

@@ -8,6 +8,7 @@ it decides early stopping itself by asking the study's stopper after each epoch.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import shutil
 import socket
@@ -17,12 +18,19 @@ from typing import Any
 
 import optuna
 from optuna.artifacts import upload_artifact
+from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import TrialState
 
 from automl_sparse.config import StoppingSpec
 from automl_sparse.pipeline import TrialContext, get_pipeline
 from automl_sparse.stopping import create_stopper
-from automl_sparse.storage import artifact_store, heartbeat, keys, open_storage
+from automl_sparse.storage import (
+    RetryingRDBStorage,
+    artifact_store,
+    heartbeat,
+    keys,
+    open_storage,
+)
 from automl_sparse.training import EpochResult, StopTraining
 
 _EPOCH_METRICS = ("val_accuracy", "val_loss")
@@ -68,10 +76,27 @@ class StudyReporter:
         if self._study.pruner.prune(self._study, storage.get_trial(self._trial_id)):
             raise StopTraining(f"stopped after epoch {result.epoch}")
 
+    def record(self, metrics: dict[str, Any]) -> None:
+        """Write metrics known before the end (sparsity, FLOPs after pruning) to the trial."""
+        _record(self._study._storage, self._trial_id, metrics)
+
 
 def _record(storage: optuna.storages.BaseStorage, trial_id: int, attrs: dict[str, Any]) -> None:
+    if isinstance(storage, RetryingRDBStorage):
+        storage.set_trial_user_attrs(trial_id, attrs)
+        return
     for key, value in attrs.items():
         storage.set_trial_user_attr(trial_id, key, value)
+
+
+def _complete(storage: optuna.storages.BaseStorage, task: TrialTask, values: list[float]) -> bool:
+    """Record the final values; False when the trial was already ended (reaped meanwhile)."""
+    if not all(math.isfinite(v) for v in values):
+        raise ValueError(f"objective values must be finite, but got {values}")
+    try:
+        return storage.set_trial_state_values(task.trial_id, TrialState.COMPLETE, values)
+    except UpdateFinishedTrialError:
+        return False
 
 
 def _fail(study: optuna.Study, task: TrialTask, error: BaseException) -> TrialOutcome:
@@ -153,7 +178,7 @@ def run_trial(task: TrialTask) -> TrialOutcome:
             values = [float(metrics[o.metric]) for o in config.objectives]
             _record(storage, task.trial_id, metrics)
             _attach_files(storage, task)
-            study.tell(task.trial_number, values, skip_if_finished=True)
+            _complete(storage, task, values)
             outcome = TrialOutcome(task.trial_number, TrialState.COMPLETE.name, values=values)
     if task.context.checkpoint is not None:  # only an interrupted or lost trial resumes from it
         task.context.checkpoint.unlink(missing_ok=True)

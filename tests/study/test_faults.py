@@ -3,6 +3,7 @@ that raise, and the database restarting. Bounded in time; every process started 
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -10,7 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import optuna
@@ -44,16 +45,19 @@ def _coordinator(*args: str) -> Iterator[subprocess.Popen[str]]:
     try:
         yield process
     finally:
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(timeout=30)
+
+
+@functools.lru_cache(maxsize=8)
+def _storage(url: str) -> optuna.storages.RDBStorage:
+    return optuna.storages.RDBStorage(url)  # one connection pool per database, however often polled
 
 
 def _trials(url: str, name: str) -> list[FrozenTrial]:
     try:
-        return optuna.load_study(study_name=name, storage=url).get_trials()
+        return optuna.load_study(study_name=name, storage=_storage(url)).get_trials()
     except KeyError:
         return []
 
@@ -160,7 +164,7 @@ def test_second_coordinator_is_refused(storage_url, study_name, write_study) -> 
 def test_raising_trials_fail_with_reason_and_the_study_goes_on(
     storage_url, study_name, write_study
 ) -> None:
-    study = noop_study(study_name, epochs=0, sleep_s=0.0, budget={"n_trials": 8})
+    study = noop_study(study_name, epochs=1, sleep_s=0.0, budget={"n_trials": 8})
     study["space"]["fail"] = {"choices": [False, True]}
     launch(write_study(study), storage=storage_url, log=lambda _: None)
     trials = _trials(storage_url, study_name)
