@@ -113,12 +113,12 @@ def main() -> None:
     plain, ours = statistics.median(plains), statistics.median(ourses)
     print(f"storage                    : {url.split(':')[0]}, medians of {args.repeats} runs")
     print(f"ray.init (once)            : {ray_start:.1f} s")
-    print(
-        f"plain Optuna, n_jobs=2     : {args.trials / plain:.1f} trials/s ({1000 * plain / args.trials:.1f} ms/trial)"
-    )
-    print(
-        f"automl-sparse, Ray, 2 tasks: {args.trials / ours:.1f} trials/s ({1000 * ours / args.trials:.1f} ms/trial)"
-    )
+    for label, seconds in (
+        ("plain Optuna, n_jobs=2     ", plain),
+        ("automl-sparse, Ray, 2 tasks", ours),
+    ):
+        rate, per_trial = args.trials / seconds, 1000 * seconds / args.trials
+        print(f"{label}: {rate:.1f} trials/s ({per_trial:.1f} ms/trial)")
     print(f"throughput ratio           : {plain / ours:.2f} (target >= 0.80)")
     memory: dict[int, int] = {}
     long = automl_sparse(url, folder, args.long, memory)
