@@ -74,5 +74,5 @@ def test_aaf_study_attaches_plots_as_artifacts(write_study, tmp_path) -> None:
             meta.filename
             for meta in optuna.artifacts.get_all_artifact_meta(trial, storage=study._storage)
         }
-        assert names == {"layer_sparsity.png", "activation_shapes.png"}
+        assert names == {"model.pt", "layer_sparsity.png", "activation_shapes.png"}
         assert trial.user_attrs[keys.SPARSITY] == pytest.approx(0.5, abs=1e-3)
