@@ -20,7 +20,7 @@ from optuna.trial import FrozenTrial, TrialState
 from typer.testing import CliRunner
 
 from automl_sparse.cli import app
-from automl_sparse.storage import keys
+from automl_sparse.storage import keys, open_storage
 from automl_sparse.study import count_finished, launch, reopen
 from tests._studies import FAST_FAULTS, noop_study, tiny_study
 
@@ -52,7 +52,8 @@ def _coordinator(*args: str) -> Iterator[subprocess.Popen[str]]:
 
 @functools.lru_cache(maxsize=8)
 def _storage(url: str) -> optuna.storages.RDBStorage:
-    return optuna.storages.RDBStorage(url)  # one connection pool per database, however often polled
+    # One connection pool per database however often polled; it rides out the restart test too.
+    return open_storage(url)
 
 
 def _trials(url: str, name: str) -> list[FrozenTrial]:
