@@ -6,9 +6,10 @@ with the activation genome, pruning and fine-tuning searched jointly.
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,13 +22,22 @@ from automl_sparse.activations import (
     load_base_weights,
     materialize_activations,
     plot_activation_shapes,
+    set_safs_stage,
     snapshot_activations,
 )
 from automl_sparse.config import StudyConfig
 from automl_sparse.data import DataSplits
 from automl_sparse.pipeline._common import genome_factory, study_data, study_model
 from automl_sparse.pipeline._plots import plot_layer_sparsity
-from automl_sparse.pruning import count_flops, count_params, layer_sparsity, prune, sparsity
+from automl_sparse.pruning import (
+    GradualMagnitudePruning,
+    count_flops,
+    count_params,
+    gradinit,
+    layer_sparsity,
+    prune,
+    sparsity,
+)
 from automl_sparse.spaces import GENE_PREFIX
 from automl_sparse.storage import keys
 from automl_sparse.training import Reporter, TrainSettings, batches, evaluate, train
@@ -51,6 +61,13 @@ class FinetuneParams:
     epochs: int = 3
     batch_size: int = 256
     label_smoothing: float = 0.0
+    pruning_schedule: str = "one_shot"
+    """``one_shot`` (prune, then fine-tune) or ``gmp`` (Zhu and Gupta's cubic schedule from
+    dense to ``sparsity`` over the first three quarters of fine-tuning)."""
+    gradinit: bool = False
+    """Rescale the pruned network's weight tensors by GradInit (ToST's LRsI) before training."""
+    safs_stage: int = 1
+    """SAFS ``alpha*op(beta*x)`` activations: 1 freezes alpha and beta, 2 trains them."""
 
     def train_settings(self) -> TrainSettings:
         names = {f.name for f in fields(TrainSettings)}
@@ -92,18 +109,51 @@ def record(reporter: Reporter | None, metrics: dict[str, Any]) -> None:
         reporter.record(metrics)
 
 
-def prune_for_trial(model: nn.Module, hp: FinetuneParams, data: DataSplits, seed: int) -> None:
-    """Prune by the trial's method, giving data-dependent scores a few training batches."""
+_GMP_SHARE = 0.75
+"""GMP reaches the final sparsity after this share of fine-tuning; the rest recovers."""
+_GMP_PRUNINGS = 50
+"""How many times GMP prunes over its schedule."""
+
+
+def _scoring_batches(data: DataSplits, hp: FinetuneParams, seed: int) -> list[Any]:
     generator = torch.Generator().manual_seed(seed)
-    batches_ = batches(data.train, hp.batch_size, generator)[:_SCORING_BATCHES]
-    prune(
+    return batches(data.train, hp.batch_size, generator)[:_SCORING_BATCHES]
+
+
+def prune_for_trial(
+    model: nn.Module, hp: FinetuneParams, data: DataSplits, seed: int
+) -> Callable[[int], None] | None:
+    """Prune by the trial's method and schedule; for GMP, the per-step pruning callback.
+
+    One shot prunes now (data-dependent scores see a few training batches). GMP prunes
+    by magnitude from dense to the target along the cubic schedule while fine-tuning.
+    """
+    if hp.pruning_schedule == "one_shot":
+        prune(
+            model,
+            hp.method,
+            hp.sparsity,
+            scope=hp.scope,  # type: ignore[arg-type]
+            data=_scoring_batches(data, hp, seed),
+            input_shape=data.input_shape,
+        )
+        return None
+    steps = hp.epochs * math.ceil(len(data.train) / hp.batch_size)
+    end = max(1, int(_GMP_SHARE * steps))
+    gmp = GradualMagnitudePruning(
         model,
-        hp.method,
         hp.sparsity,
+        start_step=0,
+        end_step=end,
+        every=max(1, end // _GMP_PRUNINGS),
         scope=hp.scope,  # type: ignore[arg-type]
-        data=batches_,
-        input_shape=data.input_shape,
     )
+    gmp.step(0)
+
+    def on_step(step: int) -> None:
+        gmp.step(step)
+
+    return on_step
 
 
 def static_metrics(model: nn.Module, data: DataSplits) -> dict[str, Any]:
@@ -172,8 +222,12 @@ def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> 
     materialize_activations(model, data.train.tensors[0][:2])  # shape lazy per-channel params
     load_base_weights(model, torch.load(ctx.dense_path, weights_only=True))
     before = snapshot_activations(model)
-    prune_for_trial(model, hp, data, ctx.seed)
-    record(reporter, static_metrics(model, data))
+    set_safs_stage(model, hp.safs_stage)
+    on_step = prune_for_trial(model, hp, data, ctx.seed)
+    if hp.gradinit:
+        gradinit(model, _scoring_batches(data, hp, ctx.seed))
+    if on_step is None:
+        record(reporter, static_metrics(model, data))
     started = time.perf_counter()
     history = train(
         model,
@@ -183,6 +237,7 @@ def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> 
         seed=ctx.seed,
         reporter=reporter,
         checkpoint=ctx.checkpoint,
+        on_step=on_step,
     )
     val_loss, val_accuracy = evaluate(model, data.val)
     _, test_accuracy = evaluate(model, data.test)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -129,17 +130,23 @@ class _Run:
         self.schedule.load_state_dict(state["schedule"])
         self.history = [EpochResult(**{**r, "restored": True}) for r in state["history"]]
 
-    def epoch(self, data_train: TensorDataset, seed: int) -> float:
+    def epoch(
+        self, data_train: TensorDataset, seed: int, on_step: Callable[[int], None] | None
+    ) -> float:
         epoch = len(self.history) + 1
         generator = torch.Generator().manual_seed(seed * 100_003 + epoch)
         loss_fn = nn.CrossEntropyLoss(label_smoothing=self.settings.label_smoothing)
         self.model.train()
         loss_sum = torch.zeros(())
-        for x, y in batches(data_train, self.settings.batch_size, generator):
+        epoch_batches = batches(data_train, self.settings.batch_size, generator)
+        first_step = (epoch - 1) * len(epoch_batches)
+        for index, (x, y) in enumerate(epoch_batches):
             self.optimizer.zero_grad(set_to_none=True)
             loss = loss_fn(self.model(x), y)
             loss.backward()
             self.optimizer.step()
+            if on_step is not None:
+                on_step(first_step + index)
             loss_sum += loss.detach() * len(y)
         train_loss = loss_sum.item() / len(data_train)
         if not math.isfinite(train_loss):
@@ -163,12 +170,15 @@ def train(
     reporter: Reporter | None = None,
     checkpoint: Path | None = None,
     params: Params | None = None,
+    on_step: Callable[[int], None] | None = None,
 ) -> list[EpochResult]:
     """Train ``model`` for ``settings.epochs`` epochs and return the per-epoch history.
 
     Masks attached to the model hold through every step. With ``checkpoint``, training resumes
     from that file when it exists and writes it after every epoch. ``params`` overrides which
     parameters (or parameter groups) the optimizer trains; by default, all that require grad.
+    ``on_step(step)`` runs after every optimizer step (global step from 0), e.g. to prune
+    gradually.
     """
     run = _Run(model, settings, params)
     if checkpoint is not None and checkpoint.exists():
@@ -177,7 +187,7 @@ def train(
             reporter.report(result)  # a resumed trial reports its whole curve
     while len(run.history) < settings.epochs:
         started = time.perf_counter()
-        train_loss = run.epoch(train_data, seed)
+        train_loss = run.epoch(train_data, seed, on_step)
         val_loss, val_accuracy = evaluate(model, val_data)
         run.step_schedule(val_accuracy)
         result = EpochResult(

@@ -43,8 +43,12 @@ def test_weights_stay_frozen_while_activations_learn(write_study, tmp_path) -> N
     dense = ensure_dense(config, log=lambda _: None)
     checkpoint = tmp_path / "trial.pt"  # holds the tuned network after the last epoch
     context = TrialContext(
-        config, {"epochs": 1, "batch_size": 64, "lr": 1e-2}, seed=0, dense_path=dense.path,
-        checkpoint=checkpoint, work_dir=tmp_path / "plots",
+        config,
+        {"epochs": 1, "batch_size": 64, "lr": 1e-2},
+        seed=0,
+        dense_path=dense.path,
+        checkpoint=checkpoint,
+        work_dir=tmp_path / "plots",
     )
     run_aaf(context)
     tuned = torch.load(checkpoint, weights_only=True)["model"]

@@ -122,3 +122,46 @@ def test_trial_resumes_from_its_checkpoint(config, tmp_path: Path) -> None:
 def test_genome_from_params() -> None:
     assert genome({"act.a": "tanh"}, ["a", "b"], "relu") == {"a": "tanh", "b": "relu"}
     assert genome({"activation": "gelu"}, ["a"], "relu") == {"a": "gelu"}
+
+
+@pytest.mark.parametrize("method", ["snip", "taylor", "synflow", "random"])
+def test_every_one_shot_method_reaches_the_target(config, method: str) -> None:
+    params = {"method": method, "sparsity": 0.7, "scope": "global", "epochs": 1, "batch_size": 64}
+    metrics = run_sparse_finetune(_context(config, params))
+    assert metrics[keys.SPARSITY] == pytest.approx(0.7, abs=1e-3)
+
+
+def test_gradual_pruning_reaches_the_target_by_the_end(config) -> None:
+    seen: list[object] = []
+
+    class Watch:
+        def report(self, result: EpochResult) -> None:
+            seen.append(result.epoch)
+
+        def record(self, metrics: dict) -> None:
+            seen.append(metrics[keys.SPARSITY])
+
+    params = {
+        "pruning_schedule": "gmp",
+        "sparsity": 0.9,
+        "epochs": 2,
+        "batch_size": 64,
+        "gradinit": True,
+    }
+    metrics = run_sparse_finetune(_context(config, params), Watch())
+    assert metrics[keys.SPARSITY] == pytest.approx(0.9, abs=1e-3)
+    assert seen == [1, 2]  # GMP records no early static metrics: they still change
+
+
+def test_one_shot_records_static_metrics_before_training(config) -> None:
+    seen: list[object] = []
+
+    class Watch:
+        def report(self, result: EpochResult) -> None:
+            seen.append(result.epoch)
+
+        def record(self, metrics: dict) -> None:
+            seen.append(round(metrics[keys.SPARSITY], 3))
+
+    run_sparse_finetune(_context(config, {"sparsity": 0.6, "epochs": 1, "batch_size": 64}), Watch())
+    assert seen == [0.6, 1]
