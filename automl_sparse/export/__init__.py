@@ -21,6 +21,7 @@ from automl_sparse.export._measure import (
 from automl_sparse.export._rebuild import (
     MODEL_ARTIFACT,
     Rebuilt,
+    bake,
     best_network_trial,
     choose_trial,
     has_dead_channels,
@@ -44,6 +45,7 @@ __all__ = [
     "Rebuilt",
     "UnsafeModelError",
     "accuracy",
+    "bake",
     "best_network_trial",
     "check_archive",
     "check_graph",

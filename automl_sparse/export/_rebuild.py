@@ -114,6 +114,14 @@ def has_dead_channels(model: nn.Module) -> bool:
     return any(not bool(alive.all()) for alive in channel_masks(model).values())
 
 
+def bake(model: nn.Module, input_shape: tuple[int, ...]) -> tuple[nn.Module, bool]:
+    """Masks baked into the weights, dead channels removed; and whether any were removed."""
+    remove_masks(model)
+    if not has_dead_channels(model):
+        return model.eval(), False
+    return shrink(model, input_shape).eval(), True
+
+
 def rebuild(study: optuna.Study, trial: FrozenTrial) -> Rebuilt:
     """The trial's trained network: masks baked in, dead channels removed, in eval mode."""
     config = stored_config(study)
@@ -127,8 +135,5 @@ def rebuild(study: optuna.Study, trial: FrozenTrial) -> Rebuilt:
     model = study_model(config, data, lambda slot: build_activation(genes[slot], init_as, sharing))
     materialize_activations(model, data.train.tensors[0][:2])
     load_state_with_masks(model, trial_state_dict(study, trial, config.artifacts or "artifacts"))
-    remove_masks(model)
-    shrunk = has_dead_channels(model)
-    if shrunk:
-        model = shrink(model, data.input_shape)
-    return Rebuilt(model.eval(), config, data, trial, genes, shrunk)
+    model, shrunk = bake(model, data.input_shape)
+    return Rebuilt(model, config, data, trial, genes, shrunk)
