@@ -235,3 +235,27 @@ def test_database_restart_mid_study(study_name, write_study) -> None:
         for t in trials
         if keys.RETRY_OF not in t.user_attrs and t.state != TrialState.FAIL
     )
+
+
+@pytest.mark.timeout(300)
+def test_killed_ray_worker_is_retried(write_study, tmp_path: Path) -> None:
+    """SIGKILL of the Ray worker process running a trial: the trial fails as lost and re-runs
+    with the same parameters; the coordinator's local Ray (127.0.0.1 only) stops at the end."""
+    url = f"sqlite:///{tmp_path / 'ray.db'}"
+    study = noop_study(
+        "ray-kill",
+        epochs=30,
+        sleep_s=0.2,
+        budget={"n_trials": 3},
+        executor={"name": "ray", "workers": 2},
+    )
+    with _coordinator("launch", str(write_study(study)), "--storage", url) as coordinator:
+        victim = _wait_for(lambda: _running_with_progress(url, "ray-kill"), timeout=200)
+        os.kill(int(victim.user_attrs[keys.WORKER].rsplit(":", 1)[1]), signal.SIGKILL)
+        _, stderr = coordinator.communicate(timeout=240)
+        assert coordinator.returncode == 0, stderr
+    trials = _assert_budget_done(url, "ray-kill", 3)
+    lost = next(t for t in trials if t.number == victim.number)
+    assert lost.state == TrialState.FAIL and lost.user_attrs[keys.FAIL_KIND] == keys.FAIL_LOST
+    retry = next(t for t in trials if t.user_attrs.get(keys.RETRY_OF) == lost.number)
+    assert retry.state == TrialState.COMPLETE and retry.params == lost.params
