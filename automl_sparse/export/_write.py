@@ -109,7 +109,10 @@ def _write_onnx(program: torch.export.ExportedProgram, rebuilt: Rebuilt, path: P
                 verbose=False,
             )
     except Exception as e:  # the exporter raises many kinds of errors for unsupported operators
-        raise UserError(f"ONNX cannot express this network ({rebuilt.genes}): {e}") from e
+        raise UserError(
+            f"ONNX cannot express this network ({rebuilt.genes}); the torch.export file and its "
+            f"metadata were written, no ONNX file: {e}"
+        ) from e
     return path
 
 
