@@ -1,7 +1,7 @@
 """Headless Chromium from Debian's packages, installed here when missing.
 
-The ``browser`` marker is registered here until pyproject.toml lists it. Tests that need
-Chromium skip only when it cannot be installed, and say why.
+Tests that need Chromium (marker ``browser``) skip only when it cannot be installed, and say
+why.
 """
 
 from __future__ import annotations
@@ -15,10 +15,6 @@ import pytest
 from tests.report._finished import Finished, finished_study
 
 _INSTALL_TIMEOUT_S = 600
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "browser: drives headless Chromium (Debian package)")
 
 
 def _apt(*args: str) -> subprocess.CompletedProcess[str]:
