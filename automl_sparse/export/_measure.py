@@ -9,16 +9,15 @@ output position).
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from automl_sparse.pruning import cpu_latency_ms as _shared_latency
+
 _aten = torch.ops.aten
-_LATENCY_WARMUP = 5
 _LATENCY_RUNS = 50
 
 
@@ -69,20 +68,6 @@ def count_flops(model: Callable[[torch.Tensor], Any], input_shape: Sequence[int]
 
 
 @torch.no_grad()
-def cpu_latency_ms(model: Callable[[torch.Tensor], Any], input_shape: Sequence[int]) -> float:
-    """Median wall time of one forward pass on one input, in milliseconds."""
-    x = torch.randn(1, *input_shape)
-    for _ in range(_LATENCY_WARMUP):
-        model(x)
-    times = []
-    for _ in range(_LATENCY_RUNS):
-        started = time.perf_counter()
-        model(x)
-        times.append(time.perf_counter() - started)
-    return 1000.0 * statistics.median(times)
-
-
-@torch.no_grad()
 def accuracy(
     model: Callable[[torch.Tensor], torch.Tensor],
     dataset: torch.utils.data.TensorDataset,
@@ -95,3 +80,8 @@ def accuracy(
         logits = model(images[start : start + batch_size])
         correct += int((logits.argmax(dim=1) == labels[start : start + batch_size]).sum())
     return correct / len(labels) if len(labels) else 0.0
+
+
+def cpu_latency_ms(model: Callable[[torch.Tensor], Any], input_shape: Sequence[int]) -> float:
+    """Median CPU latency of one input over 50 runs (see ``automl_sparse.pruning``)."""
+    return _shared_latency(model, input_shape, runs=_LATENCY_RUNS)

@@ -117,7 +117,7 @@ def run_aaf(ctx: TrialContext, reporter: Reporter | None = None) -> dict[str, An
         keys.BASE_VAL_ACCURACY: base_accuracy,
         keys.REPLACED_VAL_ACCURACY: replaced_accuracy,
         **static_metrics(model, data),
-        keys.LATENCY_MS: cpu_latency_ms(model, data.input_shape),
+        keys.LATENCY_MS: cpu_latency_ms(model.eval(), data.input_shape),
         keys.PER_LAYER_SPARSITY: layer_sparsity(model),
         keys.ACTIVATIONS: genes,
         keys.EPOCHS_RUN: len(history),

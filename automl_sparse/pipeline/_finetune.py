@@ -7,7 +7,6 @@ with the activation genome, pruning and fine-tuning searched jointly.
 from __future__ import annotations
 
 import math
-import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -33,6 +32,7 @@ from automl_sparse.pruning import (
     GradualMagnitudePruning,
     count_flops,
     count_params,
+    cpu_latency_ms,
     gradinit,
     layer_sparsity,
     prune,
@@ -41,9 +41,6 @@ from automl_sparse.pruning import (
 from automl_sparse.spaces import GENE_PREFIX
 from automl_sparse.storage import keys
 from automl_sparse.training import Reporter, TrainSettings, batches, evaluate, train
-
-_LATENCY_WARMUP = 5
-_LATENCY_RUNS = 30
 
 
 @dataclass(frozen=True)
@@ -178,21 +175,6 @@ class TrialContext:
     """Where the pipeline writes files (plots) that the worker attaches to the trial."""
 
 
-@torch.no_grad()
-def cpu_latency_ms(model: nn.Module, input_shape: Sequence[int]) -> float:
-    """Median wall time of one forward pass on one input, in milliseconds."""
-    model.eval()
-    x = torch.randn(1, *input_shape)
-    for _ in range(_LATENCY_WARMUP):
-        model(x)
-    times = []
-    for _ in range(_LATENCY_RUNS):
-        started = time.perf_counter()
-        model(x)
-        times.append(time.perf_counter() - started)
-    return 1000.0 * statistics.median(times)
-
-
 MODEL_FILE = "model.pt"
 """The trained, pruned network's state dict (masks included), attached to the trial."""
 
@@ -247,7 +229,7 @@ def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> 
         keys.VAL_LOSS: val_loss,
         keys.TEST_ACCURACY: test_accuracy,
         **static_metrics(model, data),
-        keys.LATENCY_MS: cpu_latency_ms(model, data.input_shape),
+        keys.LATENCY_MS: cpu_latency_ms(model.eval(), data.input_shape),
         keys.PER_LAYER_SPARSITY: layer_sparsity(model),
         keys.ACTIVATIONS: genes,
         keys.EPOCHS_RUN: len(history),

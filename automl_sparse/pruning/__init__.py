@@ -29,7 +29,13 @@ from automl_sparse.pruning._channels import (
     train_weights_only,
     two_step_rotated,
 )
-from automl_sparse.pruning._counting import count_flops, count_params, layer_sparsity, sparsity
+from automl_sparse.pruning._counting import (
+    count_flops,
+    count_params,
+    cpu_latency_ms,
+    layer_sparsity,
+    sparsity,
+)
 from automl_sparse.pruning._gradinit import gradinit
 from automl_sparse.pruning._hydra import (
     SparseConv2d,
@@ -100,6 +106,7 @@ __all__ = [
     "channel_masks",
     "count_flops",
     "count_params",
+    "cpu_latency_ms",
     "exempt_from_pruning",
     "from_scored",
     "get_mask",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -65,3 +68,26 @@ def count_flops(model: nn.Module, input_shape: Sequence[int]) -> int:
         for handle in handles:
             handle.remove()
     return total
+
+
+_LATENCY_WARMUP = 5
+_LATENCY_RUNS = 30
+
+
+@torch.no_grad()
+def cpu_latency_ms(
+    model: Callable[[torch.Tensor], Any], input_shape: Sequence[int], runs: int = _LATENCY_RUNS
+) -> float:
+    """Median wall time of one forward pass on one input of ``input_shape``, in milliseconds.
+
+    Any callable works (a module, best in eval mode, or an exported program).
+    """
+    x = torch.randn(1, *input_shape)
+    for _ in range(_LATENCY_WARMUP):
+        model(x)
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        model(x)
+        times.append(time.perf_counter() - started)
+    return 1000.0 * statistics.median(times)
