@@ -84,15 +84,24 @@ def launch_command(
     storage: StorageOption = None,
     n_trials: NTrialsOption = None,
     executor: Annotated[
-        str | None, typer.Option("--executor", help="Where trials run: inline or process.")
+        str | None, typer.Option("--executor", help="Where trials run: inline, process or ray.")
     ] = None,
     workers: Annotated[
-        int | None, typer.Option("--workers", help="Trials at the same time (process executor).")
+        int | None, typer.Option("--workers", help="Trials at the same time.")
+    ] = None,
+    address: Annotated[
+        str | None,
+        typer.Option("--address", help="Ray cluster to join (auto or host:port); ray executor."),
     ] = None,
 ) -> None:
     """Start the study defined in STUDY_FILE and run its budget."""
     prepared = create(
-        study_file, storage=storage, n_trials=n_trials, executor=executor, workers=workers
+        study_file,
+        storage=storage,
+        n_trials=n_trials,
+        executor=executor,
+        workers=workers,
+        address=address,
     )
     with study_progress(console, prepared.config.name) as progress:
         study = prepared.run(log=_log, progress=progress)

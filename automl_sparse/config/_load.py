@@ -94,6 +94,7 @@ def load_study_config(
     n_trials: int | None = None,
     executor: str | None = None,
     workers: int | None = None,
+    address: str | None = None,
 ) -> tuple[StudyConfig, str]:
     """Validate a study file; return the config (space inlined, paths absolute) and storage URL.
 
@@ -113,11 +114,10 @@ def load_study_config(
         if n_trials < 1:
             raise UserError(f"--n-trials must be at least 1, but got {n_trials}")
         updates["budget"] = config.budget.model_copy(update={"n_trials": n_trials})
-    if executor is not None or workers is not None:
+    overrides = {"name": executor, "workers": workers, "address": address}
+    if any(v is not None for v in overrides.values()):
         updates["executor"] = config.executor.model_copy(
-            update={
-                k: v for k, v in {"name": executor, "workers": workers}.items() if v is not None
-            }
+            update={k: v for k, v in overrides.items() if v is not None}
         )
     default_storage = f"sqlite:///{path.parent / (config.name + '.db')}"
     url = resolve_storage(storage, config.storage, default_storage)

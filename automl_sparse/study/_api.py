@@ -63,13 +63,19 @@ def create(
     n_trials: int | None = None,
     executor: str | None = None,
     workers: int | None = None,
+    address: str | None = None,
 ) -> PreparedStudy:
     """Validate ``path`` completely, then create its study in the database.
 
     Nothing is written to the database until the study file, its names and its data check out.
     """
     config, url = load_study_config(
-        path, storage=storage, n_trials=n_trials, executor=executor, workers=workers
+        path,
+        storage=storage,
+        n_trials=n_trials,
+        executor=executor,
+        workers=workers,
+        address=address,
     )
     try:
         check_config(config)
