@@ -8,10 +8,22 @@ import torch
 
 
 def lowest_k_mask(scores: torch.Tensor, n_pruned: int) -> torch.Tensor:
-    """A mask of ``scores``' shape that prunes exactly the ``n_pruned`` lowest scores."""
-    mask = torch.ones(scores.numel(), dtype=torch.float32, device=scores.device)
-    if n_pruned > 0:
-        mask[torch.topk(scores.flatten(), n_pruned, largest=False).indices] = 0.0
+    """A mask of ``scores``' shape that prunes exactly the ``n_pruned`` lowest scores.
+
+    Selects whichever side is smaller (the pruned or the kept weights), unsorted: at high
+    sparsity picking the few kept weights is an order of magnitude faster than ranking the
+    many pruned ones, which matters for HYDRA's score layers that build a mask every forward.
+    """
+    flat = scores.flatten()
+    n_kept = flat.numel() - n_pruned
+    if n_pruned > n_kept:
+        mask = torch.zeros(flat.numel(), dtype=torch.float32, device=scores.device)
+        if n_kept > 0:
+            mask[torch.topk(flat, n_kept, largest=True, sorted=False).indices] = 1.0
+    else:
+        mask = torch.ones(flat.numel(), dtype=torch.float32, device=scores.device)
+        if n_pruned > 0:
+            mask[torch.topk(flat, n_pruned, largest=False, sorted=False).indices] = 0.0
     return mask.view_as(scores)
 
 
