@@ -26,12 +26,12 @@ from automl_sparse.activations import (
 from automl_sparse.pipeline._common import build_activation, study_data, study_model
 from automl_sparse.pipeline._finetune import (
     TrialContext,
-    cpu_latency_ms,
+    final_metrics,
     record,
     static_metrics,
     write_plots,
 )
-from automl_sparse.pruning import layer_sparsity, prune
+from automl_sparse.pruning import prune
 from automl_sparse.storage import keys
 from automl_sparse.training import Reporter, TrainSettings, evaluate, train
 
@@ -103,24 +103,13 @@ def run_aaf(ctx: TrialContext, reporter: Reporter | None = None) -> dict[str, An
         checkpoint=ctx.checkpoint,
         params=aaf_param_groups(model, hp.lr, hp.slow_lr),
     )
-    val_loss, val_accuracy = evaluate(model, data.val)
-    _, test_accuracy = evaluate(model, data.test)
     write_plots(ctx, model, before)
     genes = {
         slot: (hp.aaf if slot in chosen else config.pretrain.activation)
         for slot in activation_slots(model)
     }
     return {
-        keys.VAL_ACCURACY: val_accuracy,
-        keys.VAL_LOSS: val_loss,
-        keys.TEST_ACCURACY: test_accuracy,
+        **final_metrics(model, data, genes, history, started),
         keys.BASE_VAL_ACCURACY: base_accuracy,
         keys.REPLACED_VAL_ACCURACY: replaced_accuracy,
-        **static_metrics(model, data),
-        keys.LATENCY_MS: cpu_latency_ms(model.eval(), data.input_shape),
-        keys.PER_LAYER_SPARSITY: layer_sparsity(model),
-        keys.ACTIVATIONS: genes,
-        keys.EPOCHS_RUN: len(history),
-        keys.RESUMED_EPOCHS: sum(r.restored for r in history),
-        keys.TRAIN_SECONDS: time.perf_counter() - started,
     }

@@ -40,7 +40,14 @@ from automl_sparse.pruning import (
 )
 from automl_sparse.spaces import GENE_PREFIX
 from automl_sparse.storage import keys
-from automl_sparse.training import Reporter, TrainSettings, batches, evaluate, train
+from automl_sparse.training import (
+    EpochResult,
+    Reporter,
+    TrainSettings,
+    batches,
+    evaluate,
+    train,
+)
 
 
 @dataclass(frozen=True)
@@ -192,6 +199,30 @@ def write_plots(ctx: TrialContext, model: nn.Module, before: dict[str, nn.Module
         plot_activation_shapes(learned, after, ctx.work_dir / "activation_shapes.png")
 
 
+def final_metrics(
+    model: nn.Module,
+    data: DataSplits,
+    genes: dict[str, str],
+    history: Sequence[EpochResult],
+    started: float,
+) -> dict[str, Any]:
+    """Everything measured on the trained, pruned network (``automl_sparse.storage.keys``)."""
+    val_loss, val_accuracy = evaluate(model, data.val)
+    _, test_accuracy = evaluate(model, data.test)
+    return {
+        keys.VAL_ACCURACY: val_accuracy,
+        keys.VAL_LOSS: val_loss,
+        keys.TEST_ACCURACY: test_accuracy,
+        **static_metrics(model, data),
+        keys.LATENCY_MS: cpu_latency_ms(model.eval(), data.input_shape),
+        keys.PER_LAYER_SPARSITY: layer_sparsity(model),
+        keys.ACTIVATIONS: genes,
+        keys.EPOCHS_RUN: len(history),
+        keys.RESUMED_EPOCHS: sum(r.restored for r in history),
+        keys.TRAIN_SECONDS: time.perf_counter() - started,
+    }
+
+
 def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> dict[str, Any]:
     """Run one trial and return its metrics under the keys of ``automl_sparse.storage.keys``."""
     config, hp = ctx.config, finetune_params(ctx.params)
@@ -221,18 +252,5 @@ def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> 
         checkpoint=ctx.checkpoint,
         on_step=on_step,
     )
-    val_loss, val_accuracy = evaluate(model, data.val)
-    _, test_accuracy = evaluate(model, data.test)
     write_plots(ctx, model, before)
-    return {
-        keys.VAL_ACCURACY: val_accuracy,
-        keys.VAL_LOSS: val_loss,
-        keys.TEST_ACCURACY: test_accuracy,
-        **static_metrics(model, data),
-        keys.LATENCY_MS: cpu_latency_ms(model.eval(), data.input_shape),
-        keys.PER_LAYER_SPARSITY: layer_sparsity(model),
-        keys.ACTIVATIONS: genes,
-        keys.EPOCHS_RUN: len(history),
-        keys.RESUMED_EPOCHS: sum(r.restored for r in history),
-        keys.TRAIN_SECONDS: time.perf_counter() - started,
-    }
+    return final_metrics(model, data, genes, history, started)
