@@ -69,14 +69,15 @@ def load_search_space(path: Path) -> SearchSpace:
     return _validate(SearchSpace, raw.get("space", raw) if isinstance(raw, dict) else raw, path)
 
 
-def _space_file(name: str, study_dir: Path) -> Path:
-    for base in (study_dir, Path.cwd(), study_dir.parent):
-        for candidate in (base / name, base / "search_spaces" / name):
-            if candidate.is_file():
+def _space_file(name: str, study_file: Path) -> Path:
+    """A space file by name: in a ``search_spaces/`` folder first, then beside the study."""
+    bases = (study_file.parent, Path.cwd(), study_file.parent.parent)
+    folders = [base / "search_spaces" for base in bases] + [study_file.parent, Path.cwd()]
+    for folder in folders:
+        for candidate in (folder / name, (folder / name).with_suffix(".yaml")):
+            if candidate.is_file() and candidate.resolve() != study_file:
                 return candidate
-            if candidate.with_suffix(".yaml").is_file():
-                return candidate.with_suffix(".yaml")
-    raise UserError(f"field 'space': search-space file {name!r} not found beside the study file")
+    raise UserError(f"field 'space': search-space file {name!r} not found in search_spaces/")
 
 
 def resolve_storage(cli_value: str | None, config_value: str | None, default: str | None) -> str:
@@ -105,9 +106,11 @@ def load_study_config(
     updates: dict[str, Any] = {"storage": None}
     if isinstance(config.space, str):
         try:
-            updates["space"] = load_search_space(_space_file(config.space, path.parent))
+            updates["space"] = load_search_space(_space_file(config.space, path))
         except UserError as error:
-            raise UserError(f"{path}: {error}") from None
+            raise UserError(
+                f"{path}: {error}" if str(path) not in str(error) else str(error)
+            ) from None
     artifacts = Path(config.artifacts or "artifacts")
     updates["artifacts"] = str(artifacts if artifacts.is_absolute() else path.parent / artifacts)
     if n_trials is not None:
