@@ -74,16 +74,26 @@ def _latest_of_lineage(trials: list[FrozenTrial]) -> dict[int, int]:
     return latest
 
 
-def count_finished(trials: list[FrozenTrial]) -> int:
-    """Trials that count against the budget: complete, stopped, or failed and not re-run."""
+def count_finished(trials: list[FrozenTrial], max_retries: float = math.inf) -> int:
+    """Trials that count against the budget: complete, stopped, or failed for good.
+
+    A failed trial is final when the pipeline raised, or when it was lost and its lineage has
+    used ``max_retries`` re-runs; an interrupted or re-queued one is not (its re-run counts).
+    """
     latest = _latest_of_lineage(trials)
+    retries = _retries(trials)
     finished = 0
     for trial in trials:
         if trial.state in (TrialState.COMPLETE, TrialState.PRUNED):
             finished += 1
         elif trial.state == TrialState.FAIL and latest[_root(trial)] == trial.number:
-            finished += not _retryable(trial)
+            finished += not _retryable(trial) or _out_of_retries(trial, retries, max_retries)
     return finished
+
+
+def _out_of_retries(trial: FrozenTrial, retries: dict[int, int], max_retries: float) -> bool:
+    lost = trial.user_attrs.get(keys.FAIL_KIND, keys.FAIL_LOST) == keys.FAIL_LOST
+    return lost and retries.get(_root(trial), 0) >= max_retries
 
 
 def _retryable(trial: FrozenTrial) -> bool:
@@ -119,6 +129,7 @@ class Coordinator:
         self._orphans: list[_Running] = []
         self._params: list[Param] = []
         self._finished = 0
+        self._max_retries = config.faults.max_retries
 
     # --- preparation ------------------------------------------------------------------------
 
@@ -159,7 +170,7 @@ class Coordinator:
         self._reap_never_started()
         trials = self.study.get_trials(deepcopy=False)
         self._requeue(trials)
-        self._finished = count_finished(self.study.get_trials(deepcopy=False))
+        self._finished = count_finished(self.study.get_trials(deepcopy=False), self._max_retries)
 
     def _best(self) -> str:
         """Best so far for the progress line (re-read from the database at every sweep)."""
@@ -250,9 +261,7 @@ class Coordinator:
             if trial.state != TrialState.FAIL or latest[root] != trial.number:
                 continue
             kind = trial.user_attrs.get(keys.FAIL_KIND, keys.FAIL_LOST)
-            if not _retryable(trial):
-                continue
-            if kind == keys.FAIL_LOST and retries.get(root, 0) >= self.config.faults.max_retries:
+            if not _retryable(trial) or _out_of_retries(trial, retries, self._max_retries):
                 continue
             self.study.enqueue_trial(trial.params, user_attrs={keys.RETRY_OF: root})
             self._log(f"re-queued trial {trial.number} ({kind}) as a retry of trial {root}")

@@ -259,3 +259,30 @@ def test_killed_ray_worker_is_retried(write_study, tmp_path: Path) -> None:
     assert lost.state == TrialState.FAIL and lost.user_attrs[keys.FAIL_KIND] == keys.FAIL_LOST
     retry = next(t for t in trials if t.user_attrs.get(keys.RETRY_OF) == lost.number)
     assert retry.state == TrialState.COMPLETE and retry.params == lost.params
+
+
+def test_lost_trials_out_of_retries_count_as_finished() -> None:
+    """A lineage lost more often than max_retries is final, so a study whose workers keep dying
+    still ends."""
+    from optuna.distributions import FloatDistribution
+    from optuna.trial import create_trial
+
+    def lost(number: int, retry_of: int | None = None) -> FrozenTrial:
+        attrs = {keys.FAIL_KIND: keys.FAIL_LOST}
+        if retry_of is not None:
+            attrs[keys.RETRY_OF] = retry_of
+        trial = create_trial(
+            state=TrialState.FAIL,
+            params={"x": 0.5},
+            distributions={"x": FloatDistribution(0, 1)},
+            user_attrs=attrs,
+        )
+        trial.number = number
+        return trial
+
+    chain = [lost(0), lost(1, retry_of=0)]
+    assert count_finished(chain, max_retries=2) == 0  # one more re-run to come
+    assert count_finished(chain, max_retries=1) == 1  # out of retries: final
+    interrupted = lost(2)
+    interrupted.user_attrs[keys.FAIL_KIND] = keys.FAIL_INTERRUPTED
+    assert count_finished([interrupted], max_retries=0) == 0  # interruptions always re-run
