@@ -42,6 +42,8 @@ class FNeuron(AdaptiveActivation):
 
     param_names = ("weight",)
     _trailing_dims = 1
+    inits = FNEURON_INITS
+    """``init_as`` -> how the weights start (the shapes the paper defines)."""
 
     def __init__(
         self,

@@ -10,7 +10,8 @@ section 3. Both run as custom autograd functions that save only the input
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 import torch
 
@@ -42,16 +43,12 @@ def _constants(values: Sequence[float], names: Sequence[str], shape: tuple[int, 
     return {n: torch.full(shape, v) for n, v in zip(names, values, strict=True)}
 
 
-@register_activation("leaf")
-class LEAF(AdaptiveActivation):
-    """LEAF, ``y = (p1*u + p2) * sigmoid(p3*u) + p4`` (Kostiuk and Bodyanskiy, 2023).
+class _GatedActivation(AdaptiveActivation):
+    """A sigmoid-gated adaptive activation started from one of its ``inits`` shapes."""
 
-    It generalises ReLU (approximately), SiLU, tanh, sigmoid and AHAF; ``init_as`` picks the
-    starting shape from :data:`LEAF_INITS`. The AAF recipe trains p2 and p4 with a much
-    smaller learning rate (:func:`~automl_sparse.activations.aaf_param_groups`).
-    """
-
-    param_names = ("p1", "p2", "p3", "p4")
+    inits: ClassVar[Mapping[str, Any]]
+    """``init_as`` -> starting parameter values (the shapes the paper defines)."""
+    label: ClassVar[str]
 
     def __init__(
         self,
@@ -62,13 +59,30 @@ class LEAF(AdaptiveActivation):
         shape: Sequence[int] | None = None,
         generator: torch.Generator | int | None = None,
     ) -> None:
-        if init_as not in LEAF_INITS:
-            raise unknown_name("LEAF init_as", init_as, list(LEAF_INITS))
+        if init_as not in self.inits:
+            raise unknown_name(f"{self.label} init_as", init_as, list(self.inits))
         super().__init__(
             sharing=sharing, num_channels=num_channels, shape=shape, generator=generator
         )
         self.init_as = init_as
         self._finish_init()
+
+    def extra_repr(self) -> str:
+        return f"init_as={self.init_as!r}, {super().extra_repr()}"
+
+
+@register_activation("leaf")
+class LEAF(_GatedActivation):
+    """LEAF, ``y = (p1*u + p2) * sigmoid(p3*u) + p4`` (Kostiuk and Bodyanskiy, 2023).
+
+    It generalises ReLU (approximately), SiLU, tanh, sigmoid and AHAF; ``init_as`` picks the
+    starting shape from :data:`LEAF_INITS`. The AAF recipe trains p2 and p4 with a much
+    smaller learning rate (:func:`~automl_sparse.activations.aaf_param_groups`).
+    """
+
+    param_names = ("p1", "p2", "p3", "p4")
+    inits = LEAF_INITS
+    label = "LEAF"
 
     @property
     def random_init(self) -> bool:
@@ -83,41 +97,20 @@ class LEAF(AdaptiveActivation):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return _fused.leaf(x, *(self.param(n, x) for n in self.param_names))
 
-    def extra_repr(self) -> str:
-        return f"init_as={self.init_as!r}, {super().extra_repr()}"
-
 
 @register_activation("ahaf")
-class AHAF(AdaptiveActivation):
+class AHAF(_GatedActivation):
     """AHAF, ``y = beta * u * sigmoid(gamma * u)`` (Kostiuk and Bodyanskiy).
 
     ``init_as="relu"`` (beta 1, gamma 65536) or ``"silu"`` (1, 1), see :data:`AHAF_INITS`.
     """
 
     param_names = ("beta", "gamma")
-
-    def __init__(
-        self,
-        init_as: str = "relu",
-        *,
-        sharing: str = "layer",
-        num_channels: int | None = None,
-        shape: Sequence[int] | None = None,
-        generator: torch.Generator | int | None = None,
-    ) -> None:
-        if init_as not in AHAF_INITS:
-            raise unknown_name("AHAF init_as", init_as, list(AHAF_INITS))
-        super().__init__(
-            sharing=sharing, num_channels=num_channels, shape=shape, generator=generator
-        )
-        self.init_as = init_as
-        self._finish_init()
+    inits = AHAF_INITS
+    label = "AHAF"
 
     def initial_values(self, shape: tuple[int, ...], gen: torch.Generator) -> dict:
         return _constants(AHAF_INITS[self.init_as], self.param_names, shape)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return _fused.ahaf(x, self.param("beta", x), self.param("gamma", x))
-
-    def extra_repr(self) -> str:
-        return f"init_as={self.init_as!r}, {super().extra_repr()}"

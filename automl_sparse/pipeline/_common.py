@@ -8,9 +8,6 @@ from typing import Any
 from torch import nn
 
 from automl_sparse.activations import (
-    AHAF_INITS,
-    FNEURON_INITS,
-    LEAF_INITS,
     ActivationFactory,
     AdaptiveActivation,
     create_activation,
@@ -18,13 +15,6 @@ from automl_sparse.activations import (
 from automl_sparse.config import StudyConfig
 from automl_sparse.data import DataSplits, load_data
 from automl_sparse.models import create_model
-
-_INITS: dict[str, Mapping[str, Any]] = {
-    "leaf": LEAF_INITS,
-    "ahaf": AHAF_INITS,
-    "fneuron": FNEURON_INITS,
-}
-"""The ``init_as`` values each learnable activation defines (the papers' shapes)."""
 
 
 def build_activation(
@@ -39,7 +29,7 @@ def build_activation(
     if not isinstance(module, AdaptiveActivation):
         return module
     kwargs: dict[str, Any] = {}
-    if init_as is not None and init_as in _INITS.get(name, {}):
+    if init_as is not None and init_as in getattr(type(module), "inits", {}):
         kwargs["init_as"] = init_as
     if sharing is not None:
         kwargs["sharing"] = sharing
