@@ -92,6 +92,24 @@ def _assert_budget_done(url: str, name: str, budget: int) -> list[FrozenTrial]:
     return trials
 
 
+def _kill_a_worker_then_check_its_retry(
+    study_file: Path, url: str, name: str, budget: int
+) -> FrozenTrial:
+    """Launch, SIGKILL the worker process of a running trial, let the study end; check that
+    the trial failed as lost and its retry completed with the same parameters. The retry."""
+    with _coordinator("launch", str(study_file), "--storage", url) as coordinator:
+        victim = _wait_for(lambda: _running_with_progress(url, name), timeout=200)
+        os.kill(int(victim.user_attrs[keys.WORKER].rsplit(":", 1)[1]), signal.SIGKILL)
+        _, stderr = coordinator.communicate(timeout=240)
+        assert coordinator.returncode == 0, stderr
+    trials = _assert_budget_done(url, name, budget)
+    lost = next(t for t in trials if t.number == victim.number)
+    assert lost.state == TrialState.FAIL and lost.user_attrs[keys.FAIL_KIND] == keys.FAIL_LOST
+    retry = next(t for t in trials if t.user_attrs.get(keys.RETRY_OF) == lost.number)
+    assert retry.state == TrialState.COMPLETE and retry.params == lost.params
+    return retry
+
+
 @pytest.mark.timeout(300)
 def test_killed_worker_is_retried_from_its_checkpoint(storage_url, study_name, write_study) -> None:
     """SIGKILL of a worker process mid-trial: failed as lost, re-run with the same parameters,
@@ -105,16 +123,7 @@ def test_killed_worker_is_retried_from_its_checkpoint(storage_url, study_name, w
         budget={"n_trials": 2},
         faults=FAST_FAULTS,
     )
-    with _coordinator("launch", str(write_study(study)), "--storage", storage_url) as coordinator:
-        victim = _wait_for(lambda: _running_with_progress(storage_url, study_name), timeout=200)
-        os.kill(int(victim.user_attrs[keys.WORKER].rsplit(":", 1)[1]), signal.SIGKILL)
-        _, stderr = coordinator.communicate(timeout=200)
-        assert coordinator.returncode == 0, stderr
-    trials = _assert_budget_done(storage_url, study_name, 2)
-    lost = next(t for t in trials if t.number == victim.number)
-    assert lost.state == TrialState.FAIL and lost.user_attrs[keys.FAIL_KIND] == keys.FAIL_LOST
-    retry = next(t for t in trials if t.user_attrs.get(keys.RETRY_OF) == lost.number)
-    assert retry.state == TrialState.COMPLETE and retry.params == lost.params
+    retry = _kill_a_worker_then_check_its_retry(write_study(study), storage_url, study_name, 2)
     assert retry.user_attrs[keys.RESUMED_EPOCHS] >= 1  # it went on from the checkpoint
 
 
@@ -249,16 +258,7 @@ def test_killed_ray_worker_is_retried(write_study, tmp_path: Path) -> None:
         budget={"n_trials": 3},
         executor={"name": "ray", "workers": 2},
     )
-    with _coordinator("launch", str(write_study(study)), "--storage", url) as coordinator:
-        victim = _wait_for(lambda: _running_with_progress(url, "ray-kill"), timeout=200)
-        os.kill(int(victim.user_attrs[keys.WORKER].rsplit(":", 1)[1]), signal.SIGKILL)
-        _, stderr = coordinator.communicate(timeout=240)
-        assert coordinator.returncode == 0, stderr
-    trials = _assert_budget_done(url, "ray-kill", 3)
-    lost = next(t for t in trials if t.number == victim.number)
-    assert lost.state == TrialState.FAIL and lost.user_attrs[keys.FAIL_KIND] == keys.FAIL_LOST
-    retry = next(t for t in trials if t.user_attrs.get(keys.RETRY_OF) == lost.number)
-    assert retry.state == TrialState.COMPLETE and retry.params == lost.params
+    _kill_a_worker_then_check_its_retry(write_study(study), url, "ray-kill", 3)
 
 
 def test_lost_trials_out_of_retries_count_as_finished() -> None:
