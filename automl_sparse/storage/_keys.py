@@ -4,6 +4,11 @@ Study user attributes
 - ``automl_sparse.config``: the resolved study config as JSON (``resume`` needs nothing else).
 - ``automl_sparse.version``: the package version that created the study.
 - ``automl_sparse.dense``: the dense network's key, validation and test accuracy.
+- ``automl_sparse.plan``: on a phase of a multi-phase study (``phases:``), the whole study
+  file's config as JSON, so that ``resume`` can go on to the phases after it.
+- ``automl_sparse.phase``: that phase's index in the plan (0 for the first).
+- ``automl_sparse.carried``: the parameters a phase fixed from the best trial of the phase
+  before it, and that trial's number (``{"from_trial": n, "params": {...}}``).
 
 Trial user attributes (metrics measured on the pruned, fine-tuned network)
 - ``val_accuracy``, ``val_loss``, ``test_accuracy`` (test split: reported, never optimised),
@@ -23,6 +28,9 @@ Trial user attributes (metrics measured on the pruned, fine-tuned network)
 STUDY_CONFIG = "automl_sparse.config"
 STUDY_VERSION = "automl_sparse.version"
 STUDY_DENSE = "automl_sparse.dense"
+STUDY_PLAN = "automl_sparse.plan"
+STUDY_PHASE = "automl_sparse.phase"
+STUDY_CARRIED = "automl_sparse.carried"
 
 VAL_ACCURACY = "val_accuracy"
 VAL_LOSS = "val_loss"
