@@ -103,8 +103,8 @@ def launch_command(
         workers=workers,
         address=address,
     )
-    with study_progress(console, prepared.config.name) as progress:
-        study = prepared.run(log=_log, progress=progress)
+    with study_progress(console) as bars:
+        study = prepared.run(log=_log, progress_for=bars)
     _finish(study, prepared.url)
 
 
@@ -117,8 +117,8 @@ def resume_command(
 ) -> None:
     """Continue the study NAME from the database until its budget is spent."""
     prepared = reopen(name, resolve_storage(storage, None, None), n_trials=n_trials)
-    with study_progress(console, name) as progress:
-        study = prepared.run(log=_log, progress=progress)
+    with study_progress(console) as bars:
+        study = prepared.run(log=_log, progress_for=bars)
     _finish(study, prepared.url)
 
 

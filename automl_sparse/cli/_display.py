@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,8 +24,11 @@ from automl_sparse.study._api import ProgressFn
 
 
 @contextmanager
-def study_progress(console: Console, name: str) -> Iterator[ProgressFn]:
-    """A progress bar (trials done / budget, best so far, ETA) and the callback that moves it."""
+def study_progress(console: Console) -> Iterator[Callable[[str], ProgressFn]]:
+    """Progress bars (trials done / budget, best so far, ETA): one per study, from a factory.
+
+    A multi-phase study gets one bar per phase.
+    """
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -36,12 +39,16 @@ def study_progress(console: Console, name: str) -> Iterator[ProgressFn]:
         TimeRemainingColumn(),
     )
     with Progress(*columns, console=console, transient=False) as progress:
-        task = progress.add_task(name, total=None, best="-")
 
-        def update(done: int, total: int | None, best: str) -> None:
-            progress.update(task, completed=done, total=total, best=best)
+        def bar_for(name: str) -> ProgressFn:
+            task = progress.add_task(name, total=None, best="-")
 
-        yield update
+            def update(done: int, total: int | None, best: str) -> None:
+                progress.update(task, completed=done, total=total, best=best)
+
+            return update
+
+        yield bar_for
 
 
 def _fmt(value: Any) -> str:

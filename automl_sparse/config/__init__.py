@@ -5,6 +5,14 @@ from automl_sparse.config._load import (
     load_search_space,
     load_study_config,
     resolve_storage,
+    with_n_trials,
+)
+from automl_sparse.config._phases import (
+    GENE_PREFIX,
+    carried_values,
+    check_phases,
+    phase_config,
+    phase_study_name,
 )
 from automl_sparse.config._schema import (
     METRIC_DIRECTIONS,
@@ -19,6 +27,7 @@ from automl_sparse.config._schema import (
     ModelSpec,
     Objective,
     ParamSpec,
+    PhaseSpec,
     PretrainSpec,
     SamplerSpec,
     SearchSpace,
@@ -27,6 +36,7 @@ from automl_sparse.config._schema import (
 )
 
 __all__ = [
+    "GENE_PREFIX",
     "METRIC_DIRECTIONS",
     "STORAGE_ENV",
     "BudgetSpec",
@@ -40,12 +50,18 @@ __all__ = [
     "ModelSpec",
     "Objective",
     "ParamSpec",
+    "PhaseSpec",
     "PretrainSpec",
     "SamplerSpec",
     "SearchSpace",
     "StoppingSpec",
     "StudyConfig",
+    "carried_values",
+    "check_phases",
     "load_search_space",
     "load_study_config",
+    "phase_config",
+    "phase_study_name",
     "resolve_storage",
+    "with_n_trials",
 ]

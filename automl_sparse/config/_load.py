@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from automl_sparse._errors import UserError
+from automl_sparse.config._phases import check_phases
 from automl_sparse.config._schema import SearchSpace, StudyConfig
 
 STORAGE_ENV = "AUTOML_SPARSE_STORAGE"
@@ -114,9 +115,7 @@ def load_study_config(
     artifacts = Path(config.artifacts or "artifacts")
     updates["artifacts"] = str(artifacts if artifacts.is_absolute() else path.parent / artifacts)
     if n_trials is not None:
-        if n_trials < 1:
-            raise UserError(f"--n-trials must be at least 1, but got {n_trials}")
-        updates["budget"] = config.budget.model_copy(update={"n_trials": n_trials})
+        updates |= with_n_trials(config, n_trials)
     overrides = {"name": executor, "workers": workers, "address": address}
     if any(v is not None for v in overrides.values()):
         updates["executor"] = config.executor.model_copy(
@@ -124,4 +123,28 @@ def load_study_config(
         )
     default_storage = f"sqlite:///{path.parent / (config.name + '.db')}"
     url = resolve_storage(storage, config.storage, default_storage)
-    return config.model_copy(update=updates), url
+    config = config.model_copy(update=updates)
+    try:
+        check_phases(config)
+    except UserError as error:
+        raise UserError(f"{path}: {error}") from None
+    return config, url
+
+
+def with_n_trials(config: StudyConfig, n_trials: int) -> dict[str, Any]:
+    """``--n-trials``: the study's budget, and every phase's, set to ``n_trials``."""
+    if n_trials < 1:
+        raise UserError(f"--n-trials must be at least 1, but got {n_trials}")
+    updates: dict[str, Any] = {}
+    if config.budget is not None:
+        updates["budget"] = config.budget.model_copy(update={"n_trials": n_trials})
+    if config.phases:
+        updates["phases"] = [
+            phase
+            if phase.budget is None
+            else phase.model_copy(
+                update={"budget": phase.budget.model_copy(update={"n_trials": n_trials})}
+            )
+            for phase in config.phases
+        ]
+    return updates

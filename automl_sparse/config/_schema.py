@@ -272,8 +272,32 @@ class FaultSpec(Strict):
         return self
 
 
+PhaseName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,29}$")]
+
+
+class PhaseSpec(Strict):
+    """One phase of a multi-phase study (``phases:``), run as its own Optuna study.
+
+    The phase searches the study's space with ``space`` merged over it (a key replaces the
+    study's entry in place, a new key is appended), with ``carry`` naming the space parameters
+    it fixes to their values in the best trial of the phase before it (``activation`` carries
+    every per-slot gene). Sampler, stopping and budget default to the study's.
+    """
+
+    name: PhaseName
+    space: dict[str, Any] = Field(default_factory=dict)
+    carry: list[str] = Field(default_factory=list)
+    sampler: SamplerSpec | None = None
+    stopping: StoppingSpec | None = None
+    budget: BudgetSpec | None = None
+
+
 class StudyConfig(Strict):
-    """A whole study file. ``storage`` may be omitted: --storage or AUTOML_SPARSE_STORAGE."""
+    """A whole study file. ``storage`` may be omitted: --storage or AUTOML_SPARSE_STORAGE.
+
+    With ``phases`` the file is a plan: each phase becomes the study ``<name>.<phase>``, run
+    one after the other (see :class:`PhaseSpec`).
+    """
 
     name: StudyName
     storage: str | None = None
@@ -287,9 +311,31 @@ class StudyConfig(Strict):
     space: SearchSpace | str
     sampler: SamplerSpec = Field(default_factory=SamplerSpec)
     stopping: StoppingSpec = Field(default_factory=StoppingSpec)
-    budget: BudgetSpec
+    budget: BudgetSpec | None = None
     executor: ExecutorSpec = Field(default_factory=ExecutorSpec)
     faults: FaultSpec = Field(default_factory=FaultSpec)
+    phases: list[PhaseSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _phases_make_sense(self) -> StudyConfig:
+        names = [phase.name for phase in self.phases]
+        for index, phase in enumerate(self.phases):
+            if names.count(phase.name) > 1:
+                raise ValueError(f"phases[{index}]: phase name {phase.name!r} is used twice")
+            if index == 0 and phase.carry:
+                raise ValueError("phases[0].carry: the first phase has no phase before it")
+            if phase.budget is None and self.budget is None:
+                raise ValueError(f"phases[{index}].budget: give it, or a study-wide budget")
+        if not self.phases and self.budget is None:
+            raise ValueError("budget: Field required")
+        return self
+
+    @property
+    def run_budget(self) -> BudgetSpec:
+        """The budget of a runnable (single-phase) config."""
+        if self.budget is None:
+            raise ValueError(f"study {self.name!r} is a plan of phases, not one runnable study")
+        return self.budget
 
     @property
     def directions(self) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from automl_sparse._errors import UserError
-from automl_sparse.config import FloatRange, IntRange
+from automl_sparse.config import Fixed, FloatRange, IntRange
 from automl_sparse.spaces._distributions import search_space_distributions
 from automl_sparse.spaces._space import GENE_PREFIX, Param
 
@@ -16,10 +16,11 @@ def _check_names(params: Sequence[Param]) -> None:
         if param.name in seen:
             raise UserError(f"search space: parameter name {param.name!r} is defined twice")
         seen.add(param.name)
-        if param.name.startswith(GENE_PREFIX) and param.name == param.source:
+        pinned_gene = isinstance(param.spec, Fixed)
+        if param.name.startswith(GENE_PREFIX) and param.name == param.source and not pinned_gene:
             raise UserError(
-                f"search space: {param.name!r} starts with {GENE_PREFIX!r}, "
-                "which is reserved for per-slot genes"
+                f"search space: {param.name!r} starts with {GENE_PREFIX!r}, which is reserved "
+                "for per-slot genes (a fixed value pins that slot's activation)"
             )
 
 

@@ -8,10 +8,15 @@ from typing import Any
 
 import optuna
 
-from automl_sparse.config import Categorical, Fixed, FloatRange, IntRange, ParamSpec, SearchSpace
-
-GENE_PREFIX = "act."
-"""Per-slot parameters are named ``<GENE_PREFIX><slot path>``, e.g. ``act.features.act1``."""
+from automl_sparse.config import (
+    GENE_PREFIX,
+    Categorical,
+    Fixed,
+    FloatRange,
+    IntRange,
+    ParamSpec,
+    SearchSpace,
+)
 
 
 @dataclass(frozen=True)

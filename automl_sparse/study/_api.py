@@ -5,15 +5,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import optuna
 
 from automl_sparse import __version__
 from automl_sparse._errors import UserError
-from automl_sparse.config import StudyConfig, load_study_config
+from automl_sparse.config import (
+    Fixed,
+    SearchSpace,
+    StudyConfig,
+    carried_values,
+    check_phases,
+    load_study_config,
+    phase_config,
+    with_n_trials,
+)
 from automl_sparse.storage import StudyLease, keys, open_storage, redact
 from automl_sparse.study._check import check_config, check_expanded_space
 from automl_sparse.study._coordinator import Coordinator, rdb_engine
+from automl_sparse.study._summary import best_trials
 
 ProgressFn = Callable[[int, int | None, str], None]
 
@@ -43,17 +54,51 @@ def _run(
 
 @dataclass(frozen=True)
 class PreparedStudy:
-    """A study created in the database with its config, ready to run."""
+    """A study created in the database with its config, ready to run.
+
+    For a phase of a multi-phase study, ``plan`` is the whole study file and ``phase`` this
+    study's index in it: :meth:`run` goes on to the phases after it.
+    """
 
     study: optuna.Study
     config: StudyConfig
     url: str = field(repr=False)
+    plan: StudyConfig | None = None
+    phase: int = 0
 
     def run(
-        self, log: Callable[[str], None] = print, progress: ProgressFn | None = None
+        self,
+        log: Callable[[str], None] = print,
+        progress: ProgressFn | None = None,
+        progress_for: Callable[[str], ProgressFn] | None = None,
     ) -> optuna.Study:
-        """Run the budget (dense network first); see :class:`Coordinator`."""
-        return _run(self.study, self.config, self.url, log, progress)
+        """Run the budget (dense network first), then any later phases; see :class:`Coordinator`.
+
+        ``progress_for(study_name)`` gives each phase its own progress callback.
+        """
+        prepared: PreparedStudy | None = self
+        study = self.study
+        while prepared is not None:
+            tracker = progress_for(prepared.config.name) if progress_for else progress
+            study = _run(prepared.study, prepared.config, self.url, log, tracker)
+            prepared = _next_phase(prepared, log)
+        return study
+
+
+def _open_checked(config: StudyConfig, url: str, names: list[str]) -> optuna.Study:
+    """Create the study of a checked ``config`` and store its config with it."""
+    rdb = _open(url, config)
+    existing = set(optuna.get_all_study_names(rdb))
+    for name in names:
+        if name in existing:
+            raise UserError(
+                f"study {name!r} already exists in {redact(url)}; continue it with "
+                f"'automl-sparse resume {names[0]}' or choose another name"
+            )
+    study = optuna.create_study(storage=rdb, study_name=config.name, directions=config.directions)
+    study.set_user_attr(keys.STUDY_CONFIG, config.model_dump(mode="json"))
+    study.set_user_attr(keys.STUDY_VERSION, __version__)
+    return study
 
 
 def create(
@@ -65,9 +110,10 @@ def create(
     workers: int | None = None,
     address: str | None = None,
 ) -> PreparedStudy:
-    """Validate ``path`` completely, then create its study in the database.
+    """Validate ``path`` completely, then create its study (its first phase) in the database.
 
-    Nothing is written to the database until the study file, its names and its data check out.
+    Nothing is written to the database until the study file, its names and its data check out
+    (every phase of a multi-phase file, with the parameters it will carry still searched).
     """
     config, url = load_study_config(
         path,
@@ -77,25 +123,58 @@ def create(
         workers=workers,
         address=address,
     )
+    runnable = check_phases(config) if config.phases else [config]
     try:
-        check_config(config)
-        check_expanded_space(config)  # loads the data: missing files are reported here too
+        for phase in runnable:
+            check_config(phase)
+            check_expanded_space(phase)  # loads the data: missing files are reported here too
     except UserError as error:
         raise UserError(f"{Path(path).resolve()}: {error}") from None
-    rdb = _open(url, config)
-    if config.name in optuna.get_all_study_names(rdb):
+    names = [config.name, *(phase.name for phase in runnable)] if config.phases else [config.name]
+    study = _open_checked(runnable[0], url, names)
+    if not config.phases:
+        return PreparedStudy(study, config, url)
+    study.set_user_attr(keys.STUDY_PLAN, config.model_dump(mode="json"))
+    study.set_user_attr(keys.STUDY_PHASE, 0)
+    return PreparedStudy(study, runnable[0], url, plan=config, phase=0)
+
+
+def _carry_from(study: optuna.Study, config: StudyConfig) -> tuple[int, dict[str, Any]]:
+    """The best trial of a finished phase and its parameters, fixed values included."""
+    best = best_trials(study)
+    if not best:
         raise UserError(
-            f"study {config.name!r} already exists in {redact(url)}; continue it with "
-            f"'automl-sparse resume {config.name}' or choose another name"
+            f"phase study {study.study_name!r} has no complete trial: nothing to carry forward"
         )
-    study = optuna.create_study(
-        storage=rdb,
-        study_name=config.name,
-        directions=config.directions,
+    first = config.objectives[0].resolved_direction
+    trial = (max if first == "maximize" else min)(best, key=lambda t: t.values[0])
+    assert isinstance(config.space, SearchSpace)
+    fixed = {n: s.value for n, s in config.space.params.items() if isinstance(s, Fixed)}
+    return trial.number, {**fixed, **trial.params}
+
+
+def _next_phase(prepared: PreparedStudy, log: Callable[[str], None]) -> PreparedStudy | None:
+    """Create the phase after ``prepared`` with what it carries; None after the last phase."""
+    plan, index = prepared.plan, prepared.phase + 1
+    if plan is None or index >= len(plan.phases):
+        return None
+    number, best = _carry_from(prepared.study, prepared.config)
+    field_name = f"phases[{index}].carry"
+    space = phase_config(plan, index - 1).space
+    assert isinstance(space, SearchSpace)
+    carried = carried_values(space, plan.phases[index].carry, best, field_name)
+    config = phase_config(plan, index, carried)
+    check_config(config)
+    check_expanded_space(config)
+    study = _open_checked(config, prepared.url, [config.name])
+    study.set_user_attr(keys.STUDY_PLAN, plan.model_dump(mode="json"))
+    study.set_user_attr(keys.STUDY_PHASE, index)
+    study.set_user_attr(keys.STUDY_CARRIED, {"from_trial": number, "params": carried})
+    log(
+        f"phase {plan.phases[index].name!r} starts with {len(carried)} parameter(s) carried "
+        f"from trial {number} of {prepared.study.study_name!r}: {carried}"
     )
-    study.set_user_attr(keys.STUDY_CONFIG, config.model_dump(mode="json"))
-    study.set_user_attr(keys.STUDY_VERSION, __version__)
-    return PreparedStudy(study, config, url)
+    return PreparedStudy(study, config, prepared.url, plan=plan, phase=index)
 
 
 def launch(
@@ -131,20 +210,36 @@ def stored_config(study: optuna.Study) -> StudyConfig:
     return StudyConfig.model_validate(raw)
 
 
+def _latest_phase(name: str, url: str) -> str | None:
+    """The newest phase study of the multi-phase study ``name``, if it has any."""
+    rdb = open_storage(url)
+    latest: tuple[int, str] | None = None
+    for summary in optuna.get_all_study_summaries(rdb, include_best_trial=False):
+        plan = summary.user_attrs.get(keys.STUDY_PLAN)
+        if plan and plan.get("name") == name:
+            phase = int(summary.user_attrs.get(keys.STUDY_PHASE, 0))
+            latest = max(latest or (phase, summary.study_name), (phase, summary.study_name))
+    return latest[1] if latest else None
+
+
 def reopen(name: str, url: str, *, n_trials: int | None = None) -> PreparedStudy:
-    """Open the study ``name`` with its stored config, to continue it (``resume``)."""
-    study = load_study(name, url)
+    """Open the study ``name`` with its stored config, to continue it (``resume``).
+
+    ``name`` may be a multi-phase study's own name: its newest phase is continued, then the
+    phases after it are run.
+    """
+    study = load_study(_latest_phase(name, url) or name, url)
     config = stored_config(study)
+    raw_plan = study.user_attrs.get(keys.STUDY_PLAN)
+    plan = StudyConfig.model_validate(raw_plan) if raw_plan else None
     if n_trials is not None:
-        if n_trials < 1:
-            raise UserError(f"--n-trials must be at least 1, but got {n_trials}")
-        config = config.model_copy(
-            update={"budget": config.budget.model_copy(update={"n_trials": n_trials})}
-        )
+        config = config.model_copy(update=with_n_trials(config, n_trials))
+        plan = plan.model_copy(update=with_n_trials(plan, n_trials)) if plan else None
     check_config(config)
     check_expanded_space(config)
-    study = optuna.load_study(study_name=name, storage=_open(url, config))
-    return PreparedStudy(study, config, url)
+    study = optuna.load_study(study_name=study.study_name, storage=_open(url, config))
+    phase = int(study.user_attrs.get(keys.STUDY_PHASE, 0))
+    return PreparedStudy(study, config, url, plan=plan, phase=phase)
 
 
 def resume(

@@ -14,7 +14,15 @@ from automl_sparse.activations import (
     activation_slots,
     list_activations,
 )
-from automl_sparse.config import Categorical, Fixed, FloatRange, IntRange, ParamSpec, StudyConfig
+from automl_sparse.config import (
+    GENE_PREFIX,
+    Categorical,
+    Fixed,
+    FloatRange,
+    IntRange,
+    ParamSpec,
+    StudyConfig,
+)
 from automl_sparse.data import check_dataset_name
 from automl_sparse.execution import check_executor
 from automl_sparse.models import list_models
@@ -69,6 +77,25 @@ VALUE_CHECKS: dict[str, Callable[[Any], str | None]] = {
     "epochs": _between(1, _INF),
     "batch_size": _between(1, _INF),
     "label_smoothing": _between(0.0, 1.0, high_open=True),
+    # dass: the supernet's and the evaluation network's size, epochs of each phase
+    "channels": _between(2, _INF),
+    "cells": _between(1, _INF),
+    "eval_channels": _between(2, _INF),
+    "eval_cells": _between(1, _INF),
+    **dict.fromkeys(
+        (
+            "search_epochs",
+            "prune_epochs",
+            "finetune_epochs",
+            "eval_pretrain_epochs",
+            "eval_prune_epochs",
+            "eval_finetune_epochs",
+        ),
+        _between(0, _INF),
+    ),
+    "arch_lr": _between(0.0, _INF),
+    "eval_lr": _between(1e-12, _INF),
+    "arch_order": _one_of("arch_order", lambda: [1, 2]),
 }
 
 
@@ -85,6 +112,9 @@ def _check_space(config: StudyConfig) -> None:
     known = get_pipeline(config.pipeline).param_names
     assert not isinstance(config.space, str), "the loader inlines space files"
     for name, spec in config.space.params.items():
+        if name.startswith(GENE_PREFIX):
+            _check_pinned_gene(name, spec)
+            continue
         if name not in known:
             raise UserError(
                 f"field 'space.{name}': unknown parameter; known: {', '.join(sorted(known))}"
@@ -99,6 +129,15 @@ def _check_space(config: StudyConfig) -> None:
                 problem = f"{value!r} has the wrong type"
             if problem:
                 raise UserError(f"field 'space.{name}': {problem}")
+
+
+def _check_pinned_gene(name: str, spec: ParamSpec) -> None:
+    """``act.<slot>: NAME`` pins one slot's activation (a phase carries genes this way)."""
+    if not isinstance(spec, Fixed):
+        raise UserError(f"field 'space.{name}': a per-slot gene can only be given a fixed value")
+    problem = VALUE_CHECKS["activation"](spec.value)
+    if problem:
+        raise UserError(f"field 'space.{name}': {problem}")
 
 
 def _check_named(field: str, name: str, known: list[str]) -> None:
@@ -154,7 +193,14 @@ def check_expanded_space(config: StudyConfig) -> None:
     data = study_data(config)
     model = study_model(config, data, config.pretrain.activation)
     assert not isinstance(config.space, str), "the loader inlines space files"
-    params = expand(config.space, list(activation_slots(model)))
+    slots = list(activation_slots(model))
+    for name in config.space.params:
+        if name.startswith(GENE_PREFIX) and name.removeprefix(GENE_PREFIX) not in slots:
+            raise UserError(
+                f"field 'space.{name}': {config.model.name} has no activation slot "
+                f"{name.removeprefix(GENE_PREFIX)!r}; its slots: {', '.join(slots)}"
+            )
+    params = expand(config.space, slots)
     try:
         check_space(params, configspace=config.sampler.name == "smac")
     except UserError as error:
