@@ -17,7 +17,15 @@ from automl_sparse._errors import UserError
 from automl_sparse.cli._display import states_table, study_progress, trials_table
 from automl_sparse.config import STORAGE_ENV, resolve_storage
 from automl_sparse.storage import open_storage, quiet_optuna, redact
-from automl_sparse.study import Interrupted, best_trials, create, load_study, reopen, trial_row
+from automl_sparse.study import (
+    Interrupted,
+    best_trials,
+    create,
+    load_study,
+    phase_studies,
+    reopen,
+    trial_row,
+)
 
 _PIPE_WIDTH = 120
 app = typer.Typer(
@@ -130,16 +138,17 @@ def status_command(
     ] = None,
     storage: StorageOption = None,
 ) -> None:
-    """Trials by state and the best trial(s) of a study, or a list of the studies."""
+    """Trials by state and the best trial(s) of a study (each phase of a multi-phase one)."""
     url = resolve_storage(storage, None, None)
     if name is None:
         for summary in optuna.get_all_study_summaries(open_storage(url), include_best_trial=False):
             console.print(f"{summary.study_name}: {summary.n_trials} trials")
         return
-    study = load_study(name, url)
-    console.print(states_table(study))
-    best = best_trials(study)
-    console.print(trials_table(best, "best trial" if len(best) == 1 else "Pareto front"))
+    for study_name in phase_studies(name, url) or [name]:
+        study = load_study(study_name, url)
+        console.print(states_table(study))
+        best = best_trials(study)
+        console.print(trials_table(best, "best trial" if len(best) == 1 else "Pareto front"))
 
 
 @app.command("best")
@@ -149,8 +158,9 @@ def best_command(
     storage: StorageOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
 ) -> None:
-    """The best trial (or the Pareto front) with its parameters and metrics."""
-    study = load_study(name, resolve_storage(storage, None, None))
+    """The best trial (or the Pareto front) with its parameters and metrics (last phase)."""
+    url = resolve_storage(storage, None, None)
+    study = load_study((phase_studies(name, url) or [name])[-1], url)
     best = best_trials(study)
     if not best:
         raise UserError(f"study {name!r} has no complete trial yet")

@@ -210,16 +210,14 @@ def stored_config(study: optuna.Study) -> StudyConfig:
     return StudyConfig.model_validate(raw)
 
 
-def _latest_phase(name: str, url: str) -> str | None:
-    """The newest phase study of the multi-phase study ``name``, if it has any."""
-    rdb = open_storage(url)
-    latest: tuple[int, str] | None = None
-    for summary in optuna.get_all_study_summaries(rdb, include_best_trial=False):
+def phase_studies(name: str, url: str) -> list[str]:
+    """The phase studies of the multi-phase study ``name``, first phase first (may be empty)."""
+    phases = []
+    for summary in optuna.get_all_study_summaries(open_storage(url), include_best_trial=False):
         plan = summary.user_attrs.get(keys.STUDY_PLAN)
         if plan and plan.get("name") == name:
-            phase = int(summary.user_attrs.get(keys.STUDY_PHASE, 0))
-            latest = max(latest or (phase, summary.study_name), (phase, summary.study_name))
-    return latest[1] if latest else None
+            phases.append((int(summary.user_attrs.get(keys.STUDY_PHASE, 0)), summary.study_name))
+    return [study_name for _, study_name in sorted(phases)]
 
 
 def reopen(name: str, url: str, *, n_trials: int | None = None) -> PreparedStudy:
@@ -228,7 +226,8 @@ def reopen(name: str, url: str, *, n_trials: int | None = None) -> PreparedStudy
     ``name`` may be a multi-phase study's own name: its newest phase is continued, then the
     phases after it are run.
     """
-    study = load_study(_latest_phase(name, url) or name, url)
+    phases = phase_studies(name, url)
+    study = load_study(phases[-1] if phases else name, url)
     config = stored_config(study)
     raw_plan = study.user_attrs.get(keys.STUDY_PLAN)
     plan = StudyConfig.model_validate(raw_plan) if raw_plan else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -158,3 +159,15 @@ def test_resume_by_plan_name_goes_on_to_the_next_phase(
         app, ["launch", str(write_study(two_phase_noop(study_name))), "--storage", storage_url]
     )
     assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_status_and_best_by_plan_name(write_study, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    path = write_study(two_phase_noop("plan", trials=(2, 2)))
+    assert runner.invoke(app, ["launch", str(path), "--storage", url]).exit_code == 0
+    status = runner.invoke(app, ["status", "plan", "--storage", url])
+    assert status.exit_code == 0, status.output
+    assert "plan.search-x" in status.output and "plan.search-y" in status.output
+    best = runner.invoke(app, ["best", "plan", "--storage", url, "--json"])
+    second = optuna.load_study(study_name="plan.search-y", storage=url)
+    assert json.loads(best.stdout)[0]["number"] == second.best_trial.number
