@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import threading
 import warnings
 import weakref
 from collections.abc import Sequence
@@ -91,6 +92,7 @@ class SmacSampler(optuna.samplers.BaseSampler):
         self._told: set[int] = set()
         self._asked: dict[int, Any] = {}
         self._tell_seed = 0
+        self._lock = threading.Lock()
         self._independent = optuna.samplers.RandomSampler(seed=seed)
         self._tmp = tempfile.TemporaryDirectory(prefix="automl-sparse-smac-")
         weakref.finalize(self, self._tmp.cleanup)
@@ -107,12 +109,13 @@ class SmacSampler(optuna.samplers.BaseSampler):
     ) -> dict[str, Any]:
         if not search_space or trial.system_attrs.get("fixed_params"):
             return {}
-        self.sync(study)
-        with warnings.catch_warnings():  # numpy's "mean of empty slice" inside SMAC's forest
-            warnings.simplefilter("ignore", RuntimeWarning)
-            info = self._facade.ask()
-        self._asked[trial.number] = info
-        self._tell_seed = info.seed
+        with self._lock:  # the coordinator asks from several threads; SMAC is not reentrant
+            self.sync(study)
+            with warnings.catch_warnings():  # numpy's "mean of empty slice" in SMAC's forest
+                warnings.simplefilter("ignore", RuntimeWarning)
+                info = self._facade.ask()
+            self._asked[trial.number] = info
+            self._tell_seed = info.seed
         values = from_configuration(info.config)
         return {name: value for name, value in values.items() if name in search_space}
 

@@ -117,3 +117,21 @@ def test_enqueued_retries_keep_their_params() -> None:
     sample(trial, params)
     assert trial.params == fixed
     assert sampler.runhistory is None  # SMAC was not asked
+
+
+def test_asks_from_several_threads_at_once() -> None:
+    """The coordinator's asker threads ask concurrently; SMAC's own ask is not reentrant."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    study = optuna.create_study(direction="maximize")
+    _finish_with_random(study, 6)
+    sampler = create_sampler("smac", seed=0, space=full_space(2), **FAST)
+    study.sampler = sampler
+
+    def ask_and_tell(_: int) -> None:
+        trial = study.ask()
+        study.tell(trial, full_score(sample(trial, full_space(2))))
+
+    with ThreadPoolExecutor(max_workers=4) as threads:
+        list(threads.map(ask_and_tell, range(16)))
+    assert len(study.get_trials(states=(TrialState.COMPLETE,))) == 22
