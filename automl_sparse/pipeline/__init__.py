@@ -19,6 +19,7 @@ from automl_sparse.pipeline._aaf import (
     run_aaf,
 )
 from automl_sparse.pipeline._common import build_activation, study_data, study_model
+from automl_sparse.pipeline._dass import DASS_PARAM_NAMES, DassParams, run_dass
 from automl_sparse.pipeline._dense import DenseNetwork, dense_key, dense_path, ensure_dense
 from automl_sparse.pipeline._finetune import (
     PARAM_NAMES,
@@ -46,6 +47,7 @@ PIPELINES: dict[str, Pipeline] = {
     "sparse_finetune": Pipeline(run_sparse_finetune, PARAM_NAMES),
     "aaf": Pipeline(run_aaf, AAF_PARAM_NAMES),
     "noop": Pipeline(run_noop, NOOP_PARAM_NAMES, needs_dense=False),
+    "dass": Pipeline(run_dass, DASS_PARAM_NAMES, needs_dense=False),
 }
 
 
@@ -58,10 +60,12 @@ def get_pipeline(name: str) -> Pipeline:
 
 __all__ = [
     "AAF_PARAM_NAMES",
+    "DASS_PARAM_NAMES",
     "PIPELINES",
     "SLOT_GROUPS",
     "TRAIN_MODES",
     "AafParams",
+    "DassParams",
     "DenseNetwork",
     "FinetuneParams",
     "Pipeline",
@@ -75,6 +79,7 @@ __all__ = [
     "genome",
     "get_pipeline",
     "run_aaf",
+    "run_dass",
     "run_sparse_finetune",
     "study_data",
     "study_model",

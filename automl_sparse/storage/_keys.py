@@ -20,6 +20,10 @@ Trial user attributes (metrics measured on the pruned, fine-tuned network)
   checkpoint), ``train_seconds``.
 - ``base_val_accuracy``, ``replaced_val_accuracy`` (``aaf`` pipeline): the base network, and
   the network right after its activations were replaced, before any tuning.
+- ``genotype`` (``dass`` pipeline): the searched cells as JSON (``normal``, ``normal_concat``,
+  ``reduce``, ``reduce_concat``; ``automl_sparse.dass.Genotype.from_dict`` reads it back);
+  ``dense_genotype``: what alpha selected after dense pretraining, before any pruning;
+  ``search_seconds``: the supernet search's share of ``train_seconds``.
 - ``worker``: host:pid of the process that ran the trial.
 - ``fail_kind`` (``error`` | ``interrupted`` | ``lost``) and ``fail_reason`` on failed trials.
 - ``retry_of``: on a re-queued trial, the number of the trial it repeats.
@@ -48,6 +52,9 @@ RESUMED_EPOCHS = "resumed_epochs"
 """Epochs a re-run trial read back from the lost attempt's checkpoint instead of training."""
 BASE_VAL_ACCURACY = "base_val_accuracy"
 REPLACED_VAL_ACCURACY = "replaced_val_accuracy"
+GENOTYPE = "genotype"
+DENSE_GENOTYPE = "dense_genotype"
+SEARCH_SECONDS = "search_seconds"
 
 WORKER = "worker"
 """host:pid of the process that ran the trial."""
