@@ -79,15 +79,15 @@ _PHASE_TRIALS: int | None = None
 """``--phase-trials``: every SAFS phase's budget, for a quick check of this script."""
 
 
-def _run(study: dict[str, Any], work: Path, url: str) -> tuple[optuna.Study, float]:
-    """Create and run a study dict; return its last study and the run's wall time."""
+def _run(study: dict[str, Any], work: Path, url: str) -> tuple[optuna.Study, float, datetime]:
+    """Create and run a study dict; return its last study, the run's wall time and start."""
     path = work / f"{study['name']}.yaml"
     path.write_text(yaml.safe_dump(study, sort_keys=False))
     quick = _PHASE_TRIALS if study.get("phases") else None
     prepared = create(path, storage=url, n_trials=quick)
-    started = time.perf_counter()
+    started, clock = datetime.now(), time.perf_counter()
     last = prepared.run(log=lambda _: None)
-    return last, time.perf_counter() - started
+    return last, time.perf_counter() - clock, started
 
 
 def _best_test(study: optuna.Study) -> float:
@@ -112,7 +112,7 @@ def magnitude_baseline(seed: int, work: Path, url: str) -> tuple[float, float]:
         "budget": {"n_trials": 1},
         "phases": [],
     }
-    last, _ = _run(study, work, url)
+    last, _, _ = _run(study, work, url)
     return float(last.user_attrs[keys.STUDY_DENSE]["test_accuracy"]), _best_test(last)
 
 
@@ -120,7 +120,7 @@ def safs_recipe(seed: int, work: Path, url: str) -> tuple[float, float, float]:
     """Both phases of the SAFS study file. Returns (stage 1 test, SAFS test, wall seconds)."""
     name = f"safs-s{seed}"
     study = _yaml(SAFS_STUDY) | _common(seed, work) | {"name": name, "space": _space(SAFS_SPACE)}
-    last, seconds = _run(study, work, url)
+    last, seconds, _ = _run(study, work, url)
     return _best_test(_phase(url, name, "stage1")), _best_test(last), seconds
 
 
@@ -135,7 +135,7 @@ def stage2_alone(seed: int, work: Path, url: str) -> tuple[float, float]:
         "space": _space(SAFS_SPACE) | {"activation": "relu"},
         "phases": [stage2],
     }
-    last, seconds = _run(study, work, url)
+    last, seconds, _ = _run(study, work, url)
     return _best_test(last), seconds
 
 
@@ -168,8 +168,7 @@ def joint_search(seed: int, work: Path, url: str, seconds: float, row: SeedRow) 
         "space": _space(JOINT_SPACE),
         "budget": {"n_trials": _MANY_TRIALS, "timeout": seconds},
     }
-    started = datetime.now()
-    last, row.joint_seconds = _run(study, work, url)
+    last, row.joint_seconds, started = _run(study, work, url)
     row.joint = _best_test(last)
     row.joint_trials = len(last.trials)
     row.joint_curve = _curve(last, started)
