@@ -171,3 +171,10 @@ def test_status_and_best_by_plan_name(write_study, tmp_path: Path) -> None:
     best = runner.invoke(app, ["best", "plan", "--storage", url, "--json"])
     second = optuna.load_study(study_name="plan.search-y", storage=url)
     assert json.loads(best.stdout)[0]["number"] == second.best_trial.number
+
+
+def test_n_trials_option_sets_every_phase_budget(write_study) -> None:
+    config, _ = load_study_config(
+        write_study(two_phase_noop("quick")), storage="sqlite://", n_trials=1
+    )
+    assert [phase.budget.n_trials for phase in config.phases if phase.budget] == [1, 1]
