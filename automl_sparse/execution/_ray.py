@@ -55,7 +55,8 @@ class RayExecutor(Executor):
         self._remote = ray.remote(num_cpus=cpus_per_trial, num_gpus=gpus_per_trial, max_retries=0)(
             _call
         )
-        self._refs: list[Any] = []
+        self._refs: dict[Any, Future[Any]] = {}
+        """Submitted tasks not known to have ended (to cancel at shutdown)."""
 
     def _start(self, address: str | None) -> None:
         kwargs: dict[str, Any] = {"log_to_driver": False, "configure_logging": False}
@@ -72,21 +73,17 @@ class RayExecutor(Executor):
 
     def submit(self, fn: Callable[[Any], Any], task: Any) -> Future[Any]:
         ref = self._remote.remote(fn, task, self._threads)
-        self._refs = [r for r in self._refs if not _done(r)] + [ref]
-        return ref.future()
+        # Forget ended tasks by their futures (no call into Ray per task on this path).
+        self._refs = {r: f for r, f in self._refs.items() if not f.done()}
+        future: Future[Any] = ref.future()
+        self._refs[ref] = future
+        return future
 
     def shutdown(self, *, cancel: bool = False) -> None:
         if cancel:
             for ref in self._refs:
                 self._ray.cancel(ref, force=True)
-        self._refs = []
+        self._refs = {}
         if self._owns:
             self._ray.shutdown()
             self._owns = False
-
-
-def _done(ref: Any) -> bool:
-    import ray
-
-    ready, _ = ray.wait([ref], timeout=0)
-    return bool(ready)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import warnings
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -97,24 +99,80 @@ def open_storage(
     return storage
 
 
-@contextmanager
-def heartbeat(storage: optuna.storages.RDBStorage, trial_id: int) -> Iterator[None]:
-    """Record a heartbeat for ``trial_id`` every interval while the block runs."""
-    interval = storage.get_heartbeat_interval() or HEARTBEAT_INTERVAL_S
-    stop = threading.Event()
+class _Heartbeats:
+    """One thread per storage that beats for every trial running in this process.
 
-    def beat() -> None:
+    A thread of its own per trial would cost a start and a join per trial, which is most of a
+    short trial's time on a busy machine. The thread ends after an interval with no trial.
+    """
+
+    def __init__(self, storage: optuna.storages.RDBStorage, interval: float) -> None:
+        self._storage = weakref.ref(storage)  # the registry below is keyed by the storage
+        self._interval = interval
+        self._due: dict[int, float] = {}  # trial id -> when its next beat is due (monotonic)
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def add(self, trial_id: int, *, first_now: bool) -> None:
+        with self._changed:
+            self._due[trial_id] = time.monotonic() + (0.0 if first_now else self._interval)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def discard(self, trial_id: int) -> None:
+        with self._changed:
+            self._due.pop(trial_id, None)
+
+    def _run(self) -> None:
         while True:
-            # A database blip must not kill the trial; the next beat retries.
-            with contextlib.suppress(Exception):
-                storage.record_heartbeat(trial_id)
-            if stop.wait(interval):
+            with self._changed:
+                if not self._due:
+                    self._changed.wait(self._interval)
+                    if not self._due:
+                        self._thread = None
+                        return
+                now = time.monotonic()
+                due = [trial for trial, at in self._due.items() if at <= now]
+                if not due:
+                    self._changed.wait(min(self._due.values()) - now)
+                    continue
+                for trial in due:
+                    self._due[trial] = now + self._interval
+            storage = self._storage()
+            if storage is None:
                 return
+            for trial in due:
+                # A database blip must not kill the trial; the next beat retries.
+                with contextlib.suppress(Exception):
+                    storage.record_heartbeat(trial)
+            del storage
 
-    thread = threading.Thread(target=beat, name=f"heartbeat-{trial_id}", daemon=True)
-    thread.start()
+
+_beats: weakref.WeakKeyDictionary[optuna.storages.RDBStorage, _Heartbeats] = (
+    weakref.WeakKeyDictionary()
+)
+_beats_lock = threading.Lock()
+
+
+@contextmanager
+def heartbeat(
+    storage: optuna.storages.RDBStorage, trial_id: int, *, first_now: bool = True
+) -> Iterator[None]:
+    """Record a heartbeat for ``trial_id`` every interval while the block runs.
+
+    With ``first_now=False`` the first beat comes one interval in (the caller has just
+    recorded one, as ``RetryingRDBStorage.begin_trial`` does). A beat already under way as
+    the block ends may land just after it, which is harmless: only running trials are reaped.
+    """
+    with _beats_lock:
+        if storage not in _beats:
+            interval = storage.get_heartbeat_interval() or HEARTBEAT_INTERVAL_S
+            _beats[storage] = _Heartbeats(storage, interval)
+        beats = _beats[storage]
+    beats.add(trial_id, first_now=first_now)
     try:
         yield
     finally:
-        stop.set()
-        thread.join()
+        beats.discard(trial_id)

@@ -34,7 +34,7 @@ from automl_sparse.pipeline import (
 )
 from automl_sparse.samplers import create_sampler
 from automl_sparse.spaces import Param, expand, sample
-from automl_sparse.storage import StudyLease, keys
+from automl_sparse.storage import RetryingRDBStorage, StudyLease, keys
 from automl_sparse.study._worker import TrialOutcome, TrialTask, run_trial
 
 _POLL_S = 0.5
@@ -98,6 +98,47 @@ def _out_of_retries(trial: FrozenTrial, retries: dict[int, int], max_retries: fl
 
 def _retryable(trial: FrozenTrial) -> bool:
     return trial.user_attrs.get(keys.FAIL_KIND, keys.FAIL_LOST) != keys.FAIL_ERROR
+
+
+class _ParamWrites:
+    """Stands in for an asked trial's storage while its space is sampled.
+
+    Optuna writes each suggested parameter in its own transaction; this keeps them, and
+    :func:`_sample` writes them all in one (one commit per trial instead of one per parameter).
+    Everything else goes to the real storage.
+    """
+
+    def __init__(self, storage: optuna.storages.BaseStorage) -> None:
+        self._storage = storage
+        self.params: list[tuple[str, float, optuna.distributions.BaseDistribution]] = []
+
+    def set_trial_param(
+        self,
+        _trial_id: int,
+        name: str,
+        value: float,
+        distribution: optuna.distributions.BaseDistribution,
+    ) -> None:
+        self.params.append((name, value, distribution))
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._storage, name)
+
+
+def _sample(trial: optuna.Trial, params: list[Param]) -> dict[str, object]:
+    """Sample the space on an asked trial, storing its parameters in one transaction."""
+    storage = trial.storage
+    rdb = getattr(storage, "_backend", storage)
+    if not isinstance(rdb, RetryingRDBStorage):
+        return sample(trial, params)
+    writes = _ParamWrites(storage)
+    trial.storage = writes  # type: ignore[assignment]
+    try:
+        values = sample(trial, params)
+    finally:
+        trial.storage = storage
+    rdb.set_trial_params(trial._trial_id, writes.params)
+    return values
 
 
 @dataclass
@@ -212,9 +253,8 @@ class Coordinator:
         trial = self.study.ask()
         asked = _Running(trial._trial_id, trial.number)
         try:
-            values = sample(trial, self._params)
+            values = _sample(trial, self._params)  # the worker stores them as ``params``
             root = int(trial.user_attrs.get(keys.RETRY_OF, trial.number))
-            trial.set_user_attr(keys.PARAMS, values)
         except BaseException:
             self._orphans.append(asked)  # asked but never dispatched: fail it for a re-run
             raise

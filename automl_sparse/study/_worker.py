@@ -3,6 +3,10 @@
 Runs wherever the executor puts it (this process, a local process, a Ray worker). It writes
 heartbeats, one intermediate value per epoch, metrics as user attributes and the final state;
 it decides early stopping itself by asking the study's stopper after each epoch.
+
+Its writes are few, so that short trials are cheap: one transaction when it takes the trial up
+(``worker``, ``params``, the first heartbeat), one per epoch, one for metrics known before the
+end, and one at the end (metrics, values and final state together).
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from typing import Any
 
 import optuna
 from optuna.artifacts import upload_artifact
-from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import TrialState
 
 from automl_sparse.config import StoppingSpec
@@ -64,53 +67,45 @@ class StudyReporter:
     then the study's stopper judges the trial as ``trial.should_prune`` would.
     """
 
-    def __init__(self, study: optuna.Study, trial_id: int, metric: str) -> None:
+    def __init__(
+        self, study: optuna.Study, storage: RetryingRDBStorage, trial_id: int, metric: str
+    ) -> None:
         self._study = study
+        self._storage = storage
         self._trial_id = trial_id
         self._metric = metric
+        self._judged = not isinstance(study.pruner, optuna.pruners.NopPruner)
 
     def report(self, result: EpochResult) -> None:
-        storage = self._study._storage
         value = float(getattr(result, self._metric))
-        storage.set_trial_intermediate_value(self._trial_id, result.epoch, value)
-        if self._study.pruner.prune(self._study, storage.get_trial(self._trial_id)):
+        self._storage.set_trial_intermediate_value(self._trial_id, result.epoch, value)
+        if not self._judged:  # the "none" stopper: no need to read the trial back
+            return
+        if self._study.pruner.prune(self._study, self._storage.get_trial(self._trial_id)):
             raise StopTraining(f"stopped after epoch {result.epoch}")
 
     def record(self, metrics: dict[str, Any]) -> None:
         """Write metrics known before the end (sparsity, FLOPs after pruning) to the trial."""
-        _record(self._study._storage, self._trial_id, metrics)
+        self._storage.set_trial_user_attrs(self._trial_id, metrics)
 
 
-def _record(storage: optuna.storages.BaseStorage, trial_id: int, attrs: dict[str, Any]) -> None:
-    if isinstance(storage, RetryingRDBStorage):
-        storage.set_trial_user_attrs(trial_id, attrs)
-        return
-    for key, value in attrs.items():
-        storage.set_trial_user_attr(trial_id, key, value)
-
-
-def _complete(storage: optuna.storages.BaseStorage, task: TrialTask, values: list[float]) -> bool:
-    """Record the final values; False when the trial was already ended (reaped meanwhile)."""
+def _complete(
+    storage: RetryingRDBStorage, task: TrialTask, metrics: dict[str, Any], values: list[float]
+) -> bool:
+    """Record metrics, values and state at once; False when the trial had ended (reaped)."""
     if not all(math.isfinite(v) for v in values):
         raise ValueError(f"objective values must be finite, but got {values}")
-    try:
-        return storage.set_trial_state_values(task.trial_id, TrialState.COMPLETE, values)
-    except UpdateFinishedTrialError:
-        return False
+    return storage.finish_trial(task.trial_id, TrialState.COMPLETE, values, metrics)
 
 
-def _fail(study: optuna.Study, task: TrialTask, error: BaseException) -> TrialOutcome:
+def _fail(storage: RetryingRDBStorage, task: TrialTask, error: BaseException) -> TrialOutcome:
     reason = f"{type(error).__name__}: {error}"
-    _record(
-        study._storage,
-        task.trial_id,
-        {
-            keys.FAIL_KIND: keys.FAIL_ERROR,
-            keys.FAIL_REASON: reason,
-            "traceback": "".join(traceback.format_exception(error))[-4000:],
-        },
-    )
-    study.tell(task.trial_number, state=TrialState.FAIL, skip_if_finished=True)
+    attrs = {
+        keys.FAIL_KIND: keys.FAIL_ERROR,
+        keys.FAIL_REASON: reason,
+        "traceback": "".join(traceback.format_exception(error))[-4000:],
+    }
+    storage.finish_trial(task.trial_id, TrialState.FAIL, attrs=attrs)
     return TrialOutcome(task.trial_number, TrialState.FAIL.name, reason=reason)
 
 
@@ -134,9 +129,11 @@ def _attach_files(storage: optuna.storages.BaseStorage, task: TrialTask) -> None
 
 
 @functools.lru_cache(maxsize=4)
-def _storage(url: str, heartbeat_s: int, grace_s: int) -> optuna.storages.RDBStorage:
+def _storage(url: str, heartbeat_s: int, grace_s: int) -> RetryingRDBStorage:
     """One storage (engine, connection pool) per worker process, reused by its trials."""
-    return open_storage(url, heartbeat_interval=heartbeat_s, grace_period=grace_s)
+    storage = open_storage(url, heartbeat_interval=heartbeat_s, grace_period=grace_s)
+    assert isinstance(storage, RetryingRDBStorage)
+    return storage
 
 
 @functools.lru_cache(maxsize=8)
@@ -162,23 +159,28 @@ def run_trial(task: TrialTask) -> TrialOutcome:
     )
     first = config.objectives[0].metric
     reporter = StudyReporter(
-        study, task.trial_id, first if first in _EPOCH_METRICS else "val_accuracy"
+        study, storage, task.trial_id, first if first in _EPOCH_METRICS else "val_accuracy"
     )
     pipeline = get_pipeline(config.pipeline)
-    storage.set_trial_user_attr(task.trial_id, keys.WORKER, f"{socket.gethostname()}:{os.getpid()}")
-    with heartbeat(storage, task.trial_id):
+    storage.begin_trial(
+        task.trial_id,
+        {
+            keys.WORKER: f"{socket.gethostname()}:{os.getpid()}",
+            keys.PARAMS: dict(task.context.params),
+        },
+    )
+    with heartbeat(storage, task.trial_id, first_now=False):
         try:
             metrics = pipeline.run(task.context, reporter)
         except StopTraining as stop:
             study.tell(task.trial_number, state=TrialState.PRUNED, skip_if_finished=True)
             outcome = TrialOutcome(task.trial_number, TrialState.PRUNED.name, reason=str(stop))
         except Exception as error:  # a failing trial is data, not a crash of the study
-            outcome = _fail(study, task, error)
+            outcome = _fail(storage, task, error)
         else:
             values = [float(metrics[o.metric]) for o in config.objectives]
-            _record(storage, task.trial_id, metrics)
             _attach_files(storage, task)
-            _complete(storage, task, values)
+            _complete(storage, task, metrics, values)
             outcome = TrialOutcome(task.trial_number, TrialState.COMPLETE.name, values=values)
     if task.context.checkpoint is not None:  # only an interrupted or lost trial resumes from it
         task.context.checkpoint.unlink(missing_ok=True)
