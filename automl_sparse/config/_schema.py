@@ -305,7 +305,8 @@ class StudyConfig(Strict):
     seed: int = 0
     pipeline: str = "sparse_finetune"
     objectives: list[Objective] = Field(min_length=1)
-    model: ModelSpec
+    model: ModelSpec | None = None
+    """Required unless the pipeline builds its own networks (``dass``)."""
     data: DataSpec
     pretrain: PretrainSpec = Field(default_factory=PretrainSpec)
     space: SearchSpace | str

@@ -12,8 +12,8 @@ import torch
 from torch import nn
 
 from automl_sparse.dass._genotype import Edge, Genotype
-from automl_sparse.dass._ops import create_op, sparse_conv
-from automl_sparse.dass._supernet import STEM_MULTIPLIER, preprocess, reduction_cells
+from automl_sparse.dass._ops import create_op
+from automl_sparse.dass._supernet import preprocess, stem_and_cells
 from automl_sparse.pruning import SparseLinear
 
 
@@ -27,6 +27,7 @@ class EvalCell(nn.Module):
         super().__init__()
         edges: tuple[Edge, ...] = genotype.reduce if reduction else genotype.normal
         self.concat = genotype.reduce_concat if reduction else genotype.normal_concat
+        self.out_multiplier = len(self.concat)
         self.preprocess0 = preprocess(c_pp, c, reduction_prev, affine=True)
         self.preprocess1 = preprocess(c_p, c, False, affine=True)
         self.inputs = [node for _, node in edges]
@@ -50,22 +51,15 @@ class EvalNetwork(nn.Module):
         cells: int = 3,
     ) -> None:  # fmt: skip
         super().__init__()
-        stem = STEM_MULTIPLIER * channels
-        self.stem = nn.Sequential(
-            sparse_conv(in_channels, stem, 3, padding=1), nn.BatchNorm2d(stem)
-        )
-        c_pp, c_p, c = stem, stem, channels
-        reduction_prev = False
-        self.cells = nn.ModuleList()
-        for index in range(cells):
-            reduction = index in reduction_cells(cells)
-            c = 2 * c if reduction else c
-            cell = EvalCell(genotype, c_pp, c_p, c, reduction, reduction_prev)
-            self.cells.append(cell)
-            reduction_prev = reduction
-            c_pp, c_p = c_p, len(cell.concat) * c
+
+        def make_cell(
+            c_pp: int, c_p: int, c: int, reduction: bool, reduction_prev: bool
+        ) -> nn.Module:
+            return EvalCell(genotype, c_pp, c_p, c, reduction, reduction_prev)
+
+        self.stem, self.cells, c_out = stem_and_cells(in_channels, channels, cells, make_cell)
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = SparseLinear(c_p, num_classes)
+        self.classifier = SparseLinear(c_out, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         s0 = s1 = self.stem(x)

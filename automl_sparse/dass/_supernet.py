@@ -8,6 +8,8 @@ HYDRA score layer, so alpha can be optimised on the loss of the *masked* superne
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -24,6 +26,34 @@ ALPHA_INIT_SCALE = 1e-3
 def reduction_cells(cells: int) -> set[int]:
     """Indices of the reduction cells: at one and two thirds of the depth (DARTS)."""
     return {cells // 3, 2 * cells // 3}
+
+
+CellFactory = Callable[[int, int, int, bool, bool], nn.Module]
+"""``make(c_pp, c_p, c, reduction, reduction_prev)``: a cell with an ``out_multiplier``."""
+
+
+def stem_and_cells(
+    in_channels: int, channels: int, cells: int, make_cell: CellFactory
+) -> tuple[nn.Module, nn.ModuleList, int]:
+    """The DARTS stem and ``cells`` cells, channels doubled at each reduction.
+
+    Returns the stem, the cells and the last cell's output channels.
+    """
+    stem_channels = STEM_MULTIPLIER * channels
+    stem = nn.Sequential(
+        sparse_conv(in_channels, stem_channels, 3, padding=1), nn.BatchNorm2d(stem_channels)
+    )
+    c_pp, c_p, c = stem_channels, stem_channels, channels
+    reduction_prev = False
+    stack = nn.ModuleList()
+    for index in range(cells):
+        reduction = index in reduction_cells(cells)
+        c = 2 * c if reduction else c
+        cell = make_cell(c_pp, c_p, c, reduction, reduction_prev)
+        stack.append(cell)
+        reduction_prev = reduction
+        c_pp, c_p = c_p, int(cell.out_multiplier) * c
+    return stem, stack, c_p
 
 
 class MixedOp(nn.Module):
@@ -52,6 +82,7 @@ class SearchCell(nn.Module):
     def __init__(self, c_pp: int, c_p: int, c: int, reduction: bool, reduction_prev: bool) -> None:
         super().__init__()
         self.reduction = reduction
+        self.out_multiplier = STEPS
         self.preprocess0 = preprocess(c_pp, c, reduction_prev)
         self.preprocess1 = preprocess(c_p, c, False)
         self.edges = nn.ModuleList(
@@ -84,21 +115,9 @@ class Supernet(nn.Module):
         self, in_channels: int, num_classes: int, channels: int = 8, cells: int = 3
     ) -> None:
         super().__init__()
-        stem = STEM_MULTIPLIER * channels
-        self.stem = nn.Sequential(
-            sparse_conv(in_channels, stem, 3, padding=1), nn.BatchNorm2d(stem)
-        )
-        c_pp, c_p, c = stem, stem, channels
-        reduction_prev = False
-        self.cells = nn.ModuleList()
-        for index in range(cells):
-            reduction = index in reduction_cells(cells)
-            c = 2 * c if reduction else c
-            self.cells.append(SearchCell(c_pp, c_p, c, reduction, reduction_prev))
-            reduction_prev = reduction
-            c_pp, c_p = c_p, STEPS * c
+        self.stem, self.cells, c_out = stem_and_cells(in_channels, channels, cells, SearchCell)
         self.pool = nn.AdaptiveAvgPool2d(1)
-        self.classifier = SparseLinear(c_p, num_classes)
+        self.classifier = SparseLinear(c_out, num_classes)
         shape = (n_edges(), len(PRIMITIVES))
         self.alpha_normal = nn.Parameter(ALPHA_INIT_SCALE * torch.randn(shape))
         self.alpha_reduce = nn.Parameter(ALPHA_INIT_SCALE * torch.randn(shape))

@@ -18,7 +18,7 @@ from automl_sparse.pipeline._aaf import (
     AafParams,
     run_aaf,
 )
-from automl_sparse.pipeline._common import build_activation, study_data, study_model
+from automl_sparse.pipeline._common import build_activation, study_data, study_model, study_slots
 from automl_sparse.pipeline._dass import DASS_PARAM_NAMES, DassParams, run_dass
 from automl_sparse.pipeline._dense import DenseNetwork, dense_key, dense_path, ensure_dense
 from automl_sparse.pipeline._finetune import (
@@ -41,13 +41,15 @@ class Pipeline:
     run: Callable[[TrialContext, Reporter | None], dict[str, Any]]
     param_names: frozenset[str]
     needs_dense: bool = True
+    needs_model: bool = True
+    """False for pipelines that build their own networks (the study's ``model`` is unused)."""
 
 
 PIPELINES: dict[str, Pipeline] = {
     "sparse_finetune": Pipeline(run_sparse_finetune, PARAM_NAMES),
     "aaf": Pipeline(run_aaf, AAF_PARAM_NAMES),
     "noop": Pipeline(run_noop, NOOP_PARAM_NAMES, needs_dense=False),
-    "dass": Pipeline(run_dass, DASS_PARAM_NAMES, needs_dense=False),
+    "dass": Pipeline(run_dass, DASS_PARAM_NAMES, needs_dense=False, needs_model=False),
 }
 
 
@@ -83,4 +85,5 @@ __all__ = [
     "run_sparse_finetune",
     "study_data",
     "study_model",
+    "study_slots",
 ]

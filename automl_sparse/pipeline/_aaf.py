@@ -72,6 +72,7 @@ def run_aaf(ctx: TrialContext, reporter: Reporter | None = None) -> dict[str, An
     data = study_data(config)
     torch.manual_seed(ctx.seed)
     base = study_model(config, data, config.pretrain.activation)
+    assert ctx.dense_path is not None, "aaf needs the dense network"
     dense_state = torch.load(ctx.dense_path, weights_only=True)
     load_base_weights(base, dense_state)
     _, base_accuracy = evaluate(base, data.val)

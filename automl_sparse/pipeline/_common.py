@@ -7,9 +7,11 @@ from typing import Any
 
 from torch import nn
 
+from automl_sparse._errors import UserError
 from automl_sparse.activations import (
     ActivationFactory,
     AdaptiveActivation,
+    activation_slots,
     create_activation,
 )
 from automl_sparse.config import StudyConfig
@@ -63,6 +65,8 @@ def study_model(
     activation: str | Mapping[str, str] | ActivationFactory,
 ) -> nn.Module:
     """The study's model for ``data``'s shapes, with the given activations."""
+    if config.model is None:
+        raise UserError(f"field 'model': the {config.pipeline} pipeline needs a model")
     channels, side, _ = data.input_shape
     return create_model(
         config.model.name,
@@ -72,3 +76,10 @@ def study_model(
         input_size=side,
         **config.model.options,
     )
+
+
+def study_slots(config: StudyConfig, data: DataSplits) -> list[str]:
+    """The activation slots of the study's model (none when the pipeline brings its own)."""
+    if config.model is None:
+        return []
+    return list(activation_slots(study_model(config, data, config.pretrain.activation)))

@@ -176,7 +176,8 @@ class TrialContext:
     config: StudyConfig
     params: dict[str, Any]
     seed: int
-    dense_path: Path
+    dense_path: Path | None
+    """The dense network the trial starts from (None for pipelines that need none)."""
     checkpoint: Path | None = None
     work_dir: Path | None = None
     """Where the pipeline writes files (plots) that the worker attaches to the trial."""
@@ -233,6 +234,7 @@ def run_sparse_finetune(ctx: TrialContext, reporter: Reporter | None = None) -> 
     factory = genome_factory(genes, ctx.params.get("init_as"), ctx.params.get("sharing"))
     model = study_model(config, data, factory)
     materialize_activations(model, data.train.tensors[0][:2])  # shape lazy per-channel params
+    assert ctx.dense_path is not None, "sparse_finetune needs the dense network"
     load_base_weights(model, torch.load(ctx.dense_path, weights_only=True))
     before = snapshot_activations(model)
     set_safs_stage(model, hp.safs_stage)

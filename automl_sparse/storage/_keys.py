@@ -17,8 +17,8 @@ Trial user attributes (metrics measured on the pruned, fine-tuned network)
   forward time of one input), ``per_layer_sparsity`` (layer path -> sparsity),
   ``activations`` (slot path -> activation name), ``params`` (every parameter of the trial,
   searched and fixed; written when a worker takes the trial up, so a trial that never started
-  has only Optuna's ``trial.params``), ``epochs_run``, ``resumed_epochs`` (read back from a lost attempt's
-  checkpoint), ``train_seconds``.
+  has only Optuna's ``trial.params``), ``epochs_run``, ``resumed_epochs`` (read back from a
+  lost attempt's checkpoint), ``train_seconds``.
 - ``base_val_accuracy``, ``replaced_val_accuracy`` (``aaf`` pipeline): the base network, and
   the network right after its activations were replaced, before any tuning.
 - ``genotype`` (``dass`` pipeline): the searched cells as JSON (``normal``, ``normal_concat``,

@@ -11,7 +11,6 @@ from automl_sparse.activations import (
     FNEURON_INITS,
     LEAF_INITS,
     SHARING_MODES,
-    activation_slots,
     list_activations,
 )
 from automl_sparse.config import (
@@ -26,7 +25,7 @@ from automl_sparse.config import (
 from automl_sparse.data import check_dataset_name
 from automl_sparse.execution import check_executor
 from automl_sparse.models import list_models
-from automl_sparse.pipeline import SLOT_GROUPS, TRAIN_MODES, get_pipeline, study_data, study_model
+from automl_sparse.pipeline import SLOT_GROUPS, TRAIN_MODES, get_pipeline, study_data, study_slots
 from automl_sparse.pruning import list_pruning_methods
 from automl_sparse.samplers._registry import check_sampler
 from automl_sparse.spaces import check_space, expand
@@ -140,6 +139,13 @@ def _check_pinned_gene(name: str, spec: ParamSpec) -> None:
         raise UserError(f"field 'space.{name}': {problem}")
 
 
+def _check_model(config: StudyConfig) -> None:
+    if config.model is not None:
+        _check_named("model.name", config.model.name, list_models())
+    elif get_pipeline(config.pipeline).needs_model:
+        raise UserError(f"field 'model': the {config.pipeline} pipeline needs a model")
+
+
 def _check_named(field: str, name: str, known: list[str]) -> None:
     if name not in known:
         raise UserError(
@@ -152,7 +158,7 @@ def check_config(config: StudyConfig) -> None:
     n_objectives = len(config.objectives)
     checks: list[tuple[str, Callable[[], None]]] = [
         ("pipeline", lambda: get_pipeline(config.pipeline) and None),
-        ("model.name", lambda: _check_named("model.name", config.model.name, list_models())),
+        ("model", lambda: _check_model(config)),
         ("data.name", lambda: check_dataset_name(config.data.name)),
         (
             "pretrain.activation",
@@ -190,14 +196,13 @@ def check_config(config: StudyConfig) -> None:
 
 def check_expanded_space(config: StudyConfig) -> None:
     """Expand the space for the study's model and check what its sampler needs of it."""
-    data = study_data(config)
-    model = study_model(config, data, config.pretrain.activation)
+    slots = study_slots(config, study_data(config))
     assert not isinstance(config.space, str), "the loader inlines space files"
-    slots = list(activation_slots(model))
+    model_name = config.model.name if config.model else "the model"
     for name in config.space.params:
         if name.startswith(GENE_PREFIX) and name.removeprefix(GENE_PREFIX) not in slots:
             raise UserError(
-                f"field 'space.{name}': {config.model.name} has no activation slot "
+                f"field 'space.{name}': {model_name} has no activation slot "
                 f"{name.removeprefix(GENE_PREFIX)!r}; its slots: {', '.join(slots)}"
             )
     params = expand(config.space, slots)

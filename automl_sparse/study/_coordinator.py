@@ -21,7 +21,6 @@ import sqlalchemy
 from optuna.trial import FrozenTrial, TrialState
 
 from automl_sparse._errors import UserError
-from automl_sparse.activations import activation_slots
 from automl_sparse.config import StudyConfig
 from automl_sparse.execution import Executor, create_executor
 from automl_sparse.pipeline import (
@@ -30,7 +29,7 @@ from automl_sparse.pipeline import (
     ensure_dense,
     get_pipeline,
     study_data,
-    study_model,
+    study_slots,
 )
 from automl_sparse.samplers import create_sampler
 from automl_sparse.spaces import Param, expand, sample
@@ -186,10 +185,9 @@ class Coordinator:
                     "test_accuracy": dense.test_accuracy,
                 },
             )
-        data = study_data(self.config)
-        model = study_model(self.config, data, self.config.pretrain.activation)
+        slots = study_slots(self.config, study_data(self.config))
         assert not isinstance(self.config.space, str), "the loader inlines space files"
-        self._params = expand(self.config.space, list(activation_slots(model)))
+        self._params = expand(self.config.space, slots)
         self.study.sampler = self._sampler()
 
     def _sampler(self) -> optuna.samplers.BaseSampler:
@@ -262,7 +260,7 @@ class Coordinator:
             self.config,
             values,
             self.config.seed + root,
-            dense_path(self.config),
+            dense_path(self.config) if get_pipeline(self.config.pipeline).needs_dense else None,
             checkpoint=self._study_dir("checkpoints") / f"trial-{root}.pt",
             work_dir=self._study_dir("trials") / str(trial.number),
         )

@@ -29,6 +29,10 @@ CASES = {
     "unknown key": (_study_with(colour="blue"), ["field 'colour'", "unknown key"]),
     "wrong type": (_study_with(budget__n_trials="many"), ["field 'budget.n_trials'", "integer"]),
     "unknown model": (_study_with(model__name="lenet6"), ["model.name", "'lenet6'", "lenet5"]),
+    "no model for a pipeline that needs one": (
+        {k: v for k, v in tiny_study("bad").items() if k != "model"},
+        ["field 'model'", "sparse_finetune pipeline needs a model"],
+    ),
     "unknown data": (_study_with(data__name="mnist-6k"), ["data.name", "'mnist-6k'", "digits"]),
     "unknown activation": (
         _study_with(space__activation={"choices": ["relu", "swishy"], "per_slot": True}),

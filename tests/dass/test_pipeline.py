@@ -38,11 +38,11 @@ def test_dass_study_end_to_end(write_study, tmp_path: Path) -> None:  # type: ig
         "dass-tiny",
         pipeline="dass",
         data={"name": "digits", "image_size": 8},
-        model={"name": "resnet20"},
         space=TINY,
         budget={"n_trials": 1},
         artifacts=str(tmp_path / "artifacts"),
     )
+    del study["model"]  # dass builds its own networks
     launch(write_study(study), storage=url, log=lambda _: None)
     trial = optuna.load_study(study_name="dass-tiny", storage=url).trials[0]
     assert trial.state == optuna.trial.TrialState.COMPLETE, trial.user_attrs
