@@ -10,17 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import torch
 from torch import nn
 
-from automl_sparse._errors import UserError
 from automl_sparse.data import DataSplits
-from automl_sparse.pruning import (
-    SparseConv2d,
-    SparseLinear,
-    scaled_score_init,
-    set_scored_phase,
-)
+from automl_sparse.pruning import SCORED_TYPES, set_scored_phase
 from automl_sparse.training import EpochResult, Reporter, TrainSettings, train
 
 MOMENTUM = 0.9
@@ -47,13 +40,9 @@ def set_target_sparsity(model: nn.Module, sparsity: float) -> None:
     HYDRA's scaled init (``scaled_score_init``) on the pretrained weights makes the first mask
     layer-wise magnitude pruning. Sparsity 0 keeps every weight: dense training.
     """
-    if not 0.0 <= sparsity < 1.0:
-        raise UserError(f"sparsity must be in [0, 1), but got {sparsity=}")
-    with torch.no_grad():
-        for layer in model.modules():
-            if isinstance(layer, SparseConv2d | SparseLinear):
-                layer.sparsity = sparsity
-                layer.scores.copy_(scaled_score_init(layer.weight))
+    for layer in model.modules():
+        if isinstance(layer, SCORED_TYPES):
+            layer.reset_scores(sparsity)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from automl_sparse.pruning._counting import (
 )
 from automl_sparse.pruning._gradinit import gradinit
 from automl_sparse.pruning._hydra import (
+    SCORED_TYPES,
     SparseConv2d,
     SparseLinear,
     from_scored,
@@ -91,6 +92,7 @@ from automl_sparse.pruning._synflow import SYNFLOW_ROUNDS, synflow_density, synf
 
 __all__ = [
     "PRUNABLE_TYPES",
+    "SCORED_TYPES",
     "SLOPE_L1",
     "SYNFLOW_ROUNDS",
     "THRESHOLDS",

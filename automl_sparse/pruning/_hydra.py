@@ -51,10 +51,17 @@ class _Scored:
     sparsity: float
 
     def _init_scores(self, sparsity: float) -> None:
+        self.scores = nn.Parameter(torch.empty_like(self.weight))
+        self.reset_scores(sparsity)
+
+    def reset_scores(self, sparsity: float) -> None:
+        """Target ``sparsity`` and restart the scores from the weights now, in place (so an
+        optimiser holding them keeps them): the first mask is magnitude pruning."""
         if not 0.0 <= sparsity < 1.0:
             raise UserError(f"sparsity must be in [0, 1), but got {sparsity=}")
         self.sparsity = sparsity
-        self.scores = nn.Parameter(scaled_score_init(self.weight))
+        with torch.no_grad():
+            self.scores.copy_(scaled_score_init(self.weight))
 
     def score_mask(self) -> torch.Tensor:
         """The mask the scores select now (1 keeps a weight)."""
