@@ -16,7 +16,6 @@ from automl_sparse.config import (
     SearchSpace,
     StudyConfig,
     carried_values,
-    check_phases,
     load_study_config,
     phase_config,
     with_n_trials,
@@ -77,7 +76,6 @@ class PreparedStudy:
         ``progress_for(study_name)`` gives each phase its own progress callback.
         """
         prepared: PreparedStudy | None = self
-        study = self.study
         while prepared is not None:
             tracker = progress_for(prepared.config.name) if progress_for else progress
             study = _run(prepared.study, prepared.config, self.url, log, tracker)
@@ -85,8 +83,13 @@ class PreparedStudy:
         return study
 
 
-def _open_checked(config: StudyConfig, url: str, names: list[str]) -> optuna.Study:
-    """Create the study of a checked ``config`` and store its config with it."""
+def _open_checked(
+    config: StudyConfig, url: str, names: list[str], attrs: dict[str, Any] | None = None
+) -> optuna.Study:
+    """Create the study of a checked ``config``; store its config and ``attrs`` with it.
+
+    Refused when any of ``names`` (the study, or a plan's phase studies) already exists.
+    """
     rdb = _open(url, config)
     existing = set(optuna.get_all_study_names(rdb))
     for name in names:
@@ -98,7 +101,14 @@ def _open_checked(config: StudyConfig, url: str, names: list[str]) -> optuna.Stu
     study = optuna.create_study(storage=rdb, study_name=config.name, directions=config.directions)
     study.set_user_attr(keys.STUDY_CONFIG, config.model_dump(mode="json"))
     study.set_user_attr(keys.STUDY_VERSION, __version__)
+    for key, value in (attrs or {}).items():
+        study.set_user_attr(key, value)
     return study
+
+
+def _phase_attrs(plan: StudyConfig, index: int) -> dict[str, Any]:
+    """What a phase study records of its plan (``resume`` reads it)."""
+    return {keys.STUDY_PLAN: plan.model_dump(mode="json"), keys.STUDY_PHASE: index}
 
 
 def create(
@@ -123,19 +133,17 @@ def create(
         workers=workers,
         address=address,
     )
-    runnable = check_phases(config) if config.phases else [config]
+    runnable = [phase_config(config, i) for i in range(len(config.phases))] or [config]
     try:
         for phase in runnable:
             check_config(phase)
             check_expanded_space(phase)  # loads the data: missing files are reported here too
     except UserError as error:
         raise UserError(f"{Path(path).resolve()}: {error}") from None
-    names = [config.name, *(phase.name for phase in runnable)] if config.phases else [config.name]
-    study = _open_checked(runnable[0], url, names)
     if not config.phases:
-        return PreparedStudy(study, config, url)
-    study.set_user_attr(keys.STUDY_PLAN, config.model_dump(mode="json"))
-    study.set_user_attr(keys.STUDY_PHASE, 0)
+        return PreparedStudy(_open_checked(config, url, [config.name]), config, url)
+    names = [config.name, *(phase.name for phase in runnable)]
+    study = _open_checked(runnable[0], url, names, _phase_attrs(config, 0))
     return PreparedStudy(study, runnable[0], url, plan=config, phase=0)
 
 
@@ -166,10 +174,10 @@ def _next_phase(prepared: PreparedStudy, log: Callable[[str], None]) -> Prepared
     config = phase_config(plan, index, carried)
     check_config(config)
     check_expanded_space(config)
-    study = _open_checked(config, prepared.url, [config.name])
-    study.set_user_attr(keys.STUDY_PLAN, plan.model_dump(mode="json"))
-    study.set_user_attr(keys.STUDY_PHASE, index)
-    study.set_user_attr(keys.STUDY_CARRIED, {"from_trial": number, "params": carried})
+    attrs = _phase_attrs(plan, index) | {
+        keys.STUDY_CARRIED: {"from_trial": number, "params": carried}
+    }
+    study = _open_checked(config, prepared.url, [config.name], attrs)
     log(
         f"phase {plan.phases[index].name!r} starts with {len(carried)} parameter(s) carried "
         f"from trial {number} of {prepared.study.study_name!r}: {carried}"
