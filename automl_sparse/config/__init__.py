@@ -15,6 +15,7 @@ from automl_sparse.config._phases import (
     phase_study_name,
 )
 from automl_sparse.config._schema import (
+    EPOCH_METRICS,
     METRIC_DIRECTIONS,
     BudgetSpec,
     Categorical,
@@ -36,6 +37,7 @@ from automl_sparse.config._schema import (
 )
 
 __all__ = [
+    "EPOCH_METRICS",
     "GENE_PREFIX",
     "METRIC_DIRECTIONS",
     "STORAGE_ENV",

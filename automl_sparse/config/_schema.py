@@ -162,6 +162,9 @@ METRIC_DIRECTIONS: dict[str, Literal["maximize", "minimize"]] = {
 }
 """Metrics a study may optimise and their natural directions. Test metrics are never objectives."""
 
+EPOCH_METRICS = ("val_accuracy", "val_loss")
+"""Metrics measured after every epoch: the ones a stopper can judge."""
+
 
 class Objective(Strict):
     """A metric measured on the pruned network, and whether to maximise or minimise it."""

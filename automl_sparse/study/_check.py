@@ -14,6 +14,7 @@ from automl_sparse.activations import (
     list_activations,
 )
 from automl_sparse.config import (
+    EPOCH_METRICS,
     GENE_PREFIX,
     Categorical,
     Fixed,
@@ -31,9 +32,6 @@ from automl_sparse.samplers._registry import check_sampler
 from automl_sparse.spaces import check_space, expand
 from automl_sparse.stopping import check_stopper
 from automl_sparse.training import OPTIMIZERS, SCHEDULES
-
-_EPOCH_METRICS = {"val_accuracy", "val_loss"}
-"""Metrics measured every epoch, which a stopper can judge."""
 
 
 def _one_of(kind: str, known: Callable[[], list[str]]) -> Callable[[Any], str | None]:
@@ -187,10 +185,10 @@ def check_config(config: StudyConfig) -> None:
             raise UserError(
                 message if message.startswith("field") else f"field '{field}': {message}"
             ) from None
-    if config.stopping.name != "none" and config.objectives[0].metric not in _EPOCH_METRICS:
+    if config.stopping.name != "none" and config.objectives[0].metric not in EPOCH_METRICS:
         raise UserError(
             f"field 'stopping.name': stopping needs the first objective to be one of "
-            f"{sorted(_EPOCH_METRICS)}, but it is {config.objectives[0].metric!r}"
+            f"{sorted(EPOCH_METRICS)}, but it is {config.objectives[0].metric!r}"
         )
 
 

@@ -24,7 +24,7 @@ import optuna
 from optuna.artifacts import upload_artifact
 from optuna.trial import TrialState
 
-from automl_sparse.config import StoppingSpec
+from automl_sparse.config import EPOCH_METRICS, StoppingSpec
 from automl_sparse.pipeline import TrialContext, get_pipeline
 from automl_sparse.stopping import create_stopper
 from automl_sparse.storage import (
@@ -35,8 +35,6 @@ from automl_sparse.storage import (
     open_storage,
 )
 from automl_sparse.training import EpochResult, StopTraining
-
-_EPOCH_METRICS = ("val_accuracy", "val_loss")
 
 
 @dataclass(frozen=True)
@@ -159,7 +157,7 @@ def run_trial(task: TrialTask) -> TrialOutcome:
     )
     first = config.objectives[0].metric
     reporter = StudyReporter(
-        study, storage, task.trial_id, first if first in _EPOCH_METRICS else "val_accuracy"
+        study, storage, task.trial_id, first if first in EPOCH_METRICS else "val_accuracy"
     )
     pipeline = get_pipeline(config.pipeline)
     storage.begin_trial(
