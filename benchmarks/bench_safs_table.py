@@ -75,16 +75,11 @@ def _space(path: Path) -> dict[str, Any]:
     return dict(raw.get("space", raw))
 
 
-_PHASE_TRIALS: int | None = None
-"""``--phase-trials``: every SAFS phase's budget, for a quick check of this script."""
-
-
 def _run(study: dict[str, Any], work: Path, url: str) -> tuple[optuna.Study, float, datetime]:
     """Create and run a study dict; return its last study, the run's wall time and start."""
     path = work / f"{study['name']}.yaml"
     path.write_text(yaml.safe_dump(study, sort_keys=False))
-    quick = _PHASE_TRIALS if study.get("phases") else None
-    prepared = create(path, storage=url, n_trials=quick)
+    prepared = create(path, storage=url)
     started, clock = datetime.now(), time.perf_counter()
     last = prepared.run(log=lambda _: None)
     return last, time.perf_counter() - clock, started
@@ -116,15 +111,25 @@ def magnitude_baseline(seed: int, work: Path, url: str) -> tuple[float, float]:
     return float(last.user_attrs[keys.STUDY_DENSE]["test_accuracy"]), _best_test(last)
 
 
-def safs_recipe(seed: int, work: Path, url: str) -> tuple[float, float, float]:
+def _phase_budgets(study: dict[str, Any], phase_trials: int | None) -> dict[str, Any]:
+    """``--phase-trials``: every phase's budget set to it, for a quick check of this script."""
+    if phase_trials is None:
+        return study
+    budget = {"n_trials": phase_trials}
+    return study | {"phases": [p | {"budget": budget} for p in study["phases"]]}
+
+
+def safs_recipe(
+    seed: int, work: Path, url: str, phase_trials: int | None
+) -> tuple[float, float, float]:
     """Both phases of the SAFS study file. Returns (stage 1 test, SAFS test, wall seconds)."""
     name = f"safs-s{seed}"
     study = _yaml(SAFS_STUDY) | _common(seed, work) | {"name": name, "space": _space(SAFS_SPACE)}
-    last, seconds, _ = _run(study, work, url)
+    last, seconds, _ = _run(_phase_budgets(study, phase_trials), work, url)
     return _best_test(_phase(url, name, "stage1")), _best_test(last), seconds
 
 
-def stage2_alone(seed: int, work: Path, url: str) -> tuple[float, float]:
+def stage2_alone(seed: int, work: Path, url: str, phase_trials: int | None) -> tuple[float, float]:
     """SAFS's stage 2 on the ReLU network (no genome search). Returns (test, wall seconds)."""
     safs = _yaml(SAFS_STUDY)
     stage2 = next(p for p in safs["phases"] if p["name"] == "stage2")
@@ -135,7 +140,7 @@ def stage2_alone(seed: int, work: Path, url: str) -> tuple[float, float]:
         "space": _space(SAFS_SPACE) | {"activation": "relu"},
         "phases": [stage2],
     }
-    last, seconds, _ = _run(study, work, url)
+    last, seconds, _ = _run(_phase_budgets(study, phase_trials), work, url)
     return _best_test(last), seconds
 
 
@@ -176,13 +181,13 @@ def joint_search(seed: int, work: Path, url: str, seconds: float, row: SeedRow) 
     row.joint_reaches_085_after_s = _first_at_least(row.joint_curve, 0.85)
 
 
-def run_seed(seed: int) -> SeedRow:
+def run_seed(seed: int, phase_trials: int | None = None) -> SeedRow:
     work = Path(tempfile.mkdtemp(prefix=f"bench-safs-{seed}-"))
     url = f"sqlite:///{work / 'studies.db'}"
     row = SeedRow(seed)
     row.dense, row.magnitude = magnitude_baseline(seed, work, url)
-    row.stage1, row.safs, row.safs_seconds = safs_recipe(seed, work, url)
-    row.stage2, row.stage2_seconds = stage2_alone(seed, work, url)
+    row.stage1, row.safs, row.safs_seconds = safs_recipe(seed, work, url, phase_trials)
+    row.stage2, row.stage2_seconds = stage2_alone(seed, work, url, phase_trials)
     joint_search(seed, work, url, row.safs_seconds, row)
     return row
 
@@ -257,14 +262,12 @@ def main() -> None:
         "--phase-trials", type=int, default=None, help="override every SAFS phase's budget"
     )
     args = parser.parse_args()
-    global _PHASE_TRIALS
-    _PHASE_TRIALS = args.phase_trials
     quiet_optuna()
     header = " | ".join(_COLUMNS)
     print(f"| seed | {header} | SAFS wall | joint trials | joint beats SAFS | joint >= 0.85 |")
     rows = []
     for seed in args.seeds:
-        rows.append(run_seed(seed))
+        rows.append(run_seed(seed, args.phase_trials))
         print_row(rows[-1])
     print_summary(rows)
     if args.out_dir:
